@@ -1,0 +1,23 @@
+// swift-tools-version:6.0
+// lockhunt: a deadlock-hunting model checker for the Linux kernel's page-migration lock ordering.
+// No package dependencies, by requirement of the project's users: Foundation and the toolchain only.
+import PackageDescription
+
+let package = Package(
+    name: "lockhunt",
+    products: [
+        .executable(name: "lockhunt", targets: ["lockhunt"]),
+        .library(name: "LockhuntKit", targets: ["LockhuntKit"]),
+    ],
+    targets: [
+        // The pipeline: Language -> Program -> Exploration -> Findings -> Traces/Reports.
+        .target(name: "LockhuntKit"),
+        // The command line stays thin: argument parsing and one file per subcommand.
+        .executableTarget(name: "lockhunt", dependencies: ["LockhuntKit"]),
+        .testTarget(
+            name: "LockhuntKitTests",
+            dependencies: ["LockhuntKit"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

@@ -1,0 +1,44 @@
+/// A run-time error in a step: an assertion that failed, or a kernel rule the model broke
+/// (unlocking a folio that is not locked, ...). Reported as a violation with its trace.
+public struct Fault: Sendable, Equatable {
+    public enum Kind: UInt8, Sendable {
+        case none = 0
+        case assertion
+        case folioUnlockNotLocked
+        case bufferUnlockNotLocked
+        case startWritebackNotLocked
+        case startWritebackTwice
+        case endWritebackNotUnderWriteback
+        case nullFolio
+        case nullBuffer
+        case indexOutOfRange
+        case divisionByZero
+        case valueOutOfRange
+    }
+
+    public var kind: Kind = .none
+    /// Global pc of the instruction that faulted.
+    public var pc: Int32 = -1
+    /// The object, index or value involved.
+    public var value: Int64 = 0
+    /// A second number: an array length, the field written.
+    public var extra: Int64 = 0
+
+    public init() {}
+}
+
+/// What one step did, for traces and replay: which instruction ran, on which object, with what
+/// outcome. Filled by the machine for every step it computes (a few stores, no allocation).
+public struct StepEvent: Sendable, Equatable {
+    public var thread: Int32 = -1
+    /// Global pc of the visible instruction.
+    public var pc: Int32 = -1
+    /// Folio or buffer id the step acted on (0 if none), or the shared variable element.
+    public var object: Int64 = 0
+    /// trylock result, value read or written, choice index.
+    public var outcome: Int64 = 0
+    /// Element index of a shared array access.
+    public var index: Int64 = 0
+
+    public init() {}
+}

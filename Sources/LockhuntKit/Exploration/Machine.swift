@@ -1,0 +1,472 @@
+/// Executes steps of a compiled program on packed states. One machine per worker thread; it
+/// holds raw pointers into the program's tables (valid while the `Program` is alive) and a
+/// scratch stack, so that computing a successor allocates nothing.
+struct Machine {
+    private let ins: UnsafeMutablePointer<EncodedInstruction>
+    private let code: UnsafeMutablePointer<Int32>
+    private let fields: UnsafeMutablePointer<Field>
+    private let chooseTargets: UnsafeMutablePointer<Int32>
+    private let listStart: UnsafeMutablePointer<Int32>
+    private let listLength: UnsafeMutablePointer<Int32>
+    private let listItems: UnsafeMutablePointer<Int32>
+    private let folioMapping: UnsafeMutablePointer<Int64>
+    private let folioBufferList: UnsafeMutablePointer<Int32>
+    private let bufferFolio: UnsafeMutablePointer<Int32>
+    private let threadCodeStart: UnsafeMutablePointer<Int32>
+    private let threadPCField: UnsafeMutablePointer<Int32>
+    private let liveMaskStart: UnsafeMutablePointer<Int32>
+    private let liveMaskWords: UnsafeMutablePointer<UInt64>
+    private let threadFirstWord: UnsafeMutablePointer<Int32>
+    private let threadWordCount: UnsafeMutablePointer<Int32>
+    let mayWrite: UnsafeMutablePointer<UInt64>
+    let reads: UnsafeMutablePointer<UInt64>
+    let resourceWords: Int
+    let words: Int
+    let threadCount: Int
+    let maxChoices: Int
+    private let folioCount: Int64
+    private let bufferCount: Int64
+    private let listCount: Int64
+    private let stack: UnsafeMutablePointer<Int64>
+
+    /// The fault of the last step that returned -1.
+    var fault = Fault()
+    /// The last step computed (for every successor of a choice, `outcome` is set per branch by
+    /// the caller from the successor index).
+    var event = StepEvent()
+
+    init(_ p: Program) {
+        let e = p.encoded
+        ins = e.instructions.baseAddress!
+        code = e.code.baseAddress!
+        fields = e.fields.baseAddress!
+        chooseTargets = e.chooseTargets.baseAddress!
+        listStart = e.listStart.baseAddress!
+        listLength = e.listLength.baseAddress!
+        listItems = e.listItems.baseAddress!
+        folioMapping = e.folioMapping.baseAddress!
+        folioBufferList = e.folioBufferList.baseAddress!
+        bufferFolio = e.bufferFolio.baseAddress!
+        threadCodeStart = e.threadCodeStart.baseAddress!
+        threadPCField = e.threadPCField.baseAddress!
+        liveMaskStart = e.liveMaskStart.baseAddress!
+        liveMaskWords = e.liveMaskWords.baseAddress!
+        threadFirstWord = e.threadFirstWord.baseAddress!
+        threadWordCount = e.threadWordCount.baseAddress!
+        mayWrite = e.mayWrite.baseAddress!
+        reads = e.reads.baseAddress!
+        resourceWords = e.resourceWords
+        words = p.wordsPerState
+        threadCount = p.threads.count
+        maxChoices = e.maxChoices
+        folioCount = Int64(p.folios.count)
+        bufferCount = Int64(p.buffers.count)
+        listCount = Int64(p.lists.count)
+        stack = UnsafeMutablePointer<Int64>.allocate(capacity: e.maxStack + 8)
+    }
+
+    /// Frees the scratch stack; the machine is unusable afterwards.
+    func release() { stack.deallocate() }
+
+    // MARK: - Fields and bits
+
+    @inline(__always)
+    func get(_ s: UnsafePointer<UInt64>, _ id: Int32) -> Int64 {
+        let f = fields[Int(id)]
+        let raw = (s[Int(f.word)] &>> UInt64(f.shift)) & f.mask
+        if f.signed {
+            let sh = UInt64(64 - Int(f.width))
+            return Int64(bitPattern: raw &<< sh) &>> Int64(sh)
+        }
+        return Int64(bitPattern: raw)
+    }
+
+    /// Stores `v`, or records a fault when it does not fit the field.
+    @inline(__always)
+    mutating func put(_ s: UnsafeMutablePointer<UInt64>, _ id: Int32, _ v: Int64, _ pc: Int) -> Bool {
+        let f = fields[Int(id)]
+        if f.signed {
+            let lo = -(Int64(1) << Int64(f.width - 1)), hi = (Int64(1) << Int64(f.width - 1)) - 1
+            if v < lo || v > hi { return fail(.valueOutOfRange, pc, v, Int64(id)) }
+        } else if v < 0 || UInt64(v) > f.mask {
+            return fail(.valueOutOfRange, pc, v, Int64(id))
+        }
+        let w = Int(f.word)
+        s[w] = (s[w] & ~(f.mask &<< UInt64(f.shift))) | ((UInt64(bitPattern: v) & f.mask) &<< UInt64(f.shift))
+        return true
+    }
+
+    @inline(__always)
+    func testBit(_ s: UnsafePointer<UInt64>, _ bit: Int) -> Bool {
+        s[bit &>> 6] & (UInt64(1) &<< UInt64(bit & 63)) != 0
+    }
+
+    @inline(__always)
+    func setBit(_ s: UnsafeMutablePointer<UInt64>, _ bit: Int, _ on: Bool) {
+        if on { s[bit &>> 6] |= UInt64(1) &<< UInt64(bit & 63) }
+        else { s[bit &>> 6] &= ~(UInt64(1) &<< UInt64(bit & 63)) }
+    }
+
+    /// Bit of folio `f` (1-based) in member set field `id`.
+    @inline(__always)
+    func setBitIndex(_ id: Int32, _ f: Int64) -> Int {
+        let fl = fields[Int(id)]
+        return Int(fl.word) * 64 + Int(fl.shift) + Int(f - 1)
+    }
+
+    @inline(__always)
+    mutating func fail(_ kind: Fault.Kind, _ pc: Int, _ value: Int64 = 0, _ extra: Int64 = 0) -> Bool {
+        fault.kind = kind
+        fault.pc = Int32(pc)
+        fault.value = value
+        fault.extra = extra
+        return false
+    }
+
+    func pc(_ s: UnsafePointer<UInt64>, _ t: Int) -> Int { Int(get(s, threadPCField[t])) }
+    func globalPC(_ s: UnsafePointer<UInt64>, _ t: Int) -> Int { Int(threadCodeStart[t]) + pc(s, t) }
+
+    // MARK: - Expressions
+
+    /// Evaluates the bytecode at `start`; nil after a fault (division by zero, NULL, ...).
+    mutating func eval(_ start: Int32, _ s: UnsafePointer<UInt64>, _ pc: Int) -> Int64? {
+        var ip = Int(start)
+        var sp = 0
+        let st = stack
+        while true {
+            switch XOp(rawValue: code[ip]).unsafelyUnwrapped {
+            case .const32:
+                st[sp] = Int64(code[ip + 1]); sp += 1; ip += 2
+            case .const64:
+                st[sp] = (Int64(code[ip + 1]) << 32) | Int64(UInt32(bitPattern: code[ip + 2])); sp += 1; ip += 3
+            case .field:
+                st[sp] = get(s, code[ip + 1]); sp += 1; ip += 2
+            case .sharedIndexed:
+                var i = st[sp - 1]
+                let count = Int64(code[ip + 2])
+                if code[ip + 3] != 0 {
+                    if i == 0 { _ = fail(.nullFolio, pc); return nil }
+                    i -= 1
+                }
+                if i < 0 || i >= count { _ = fail(.indexOutOfRange, pc, i, count); return nil }
+                st[sp - 1] = get(s, code[ip + 1] + Int32(i)); ip += 4
+            case .folioFlag:
+                let f = st[sp - 1]
+                if f <= 0 || f > folioCount { _ = fail(.nullFolio, pc); return nil }
+                st[sp - 1] = testBit(s, Int(code[ip + 1]) + Int(f) - 1) ? 1 : 0; ip += 2
+            case .bufferFlag:
+                let b = st[sp - 1]
+                if b <= 0 || b > bufferCount { _ = fail(.nullBuffer, pc); return nil }
+                st[sp - 1] = testBit(s, Int(code[ip + 1]) + Int(b) - 1) ? 1 : 0; ip += 2
+            case .setMember:
+                let f = st[sp - 1]
+                if f <= 0 || f > folioCount { _ = fail(.nullFolio, pc); return nil }
+                st[sp - 1] = testBit(s, setBitIndex(code[ip + 1], f)) ? 1 : 0; ip += 2
+            case .setEmpty:
+                let fl = fields[Int(code[ip + 1])]
+                var empty = true
+                if fl.width <= 64 {
+                    empty = (s[Int(fl.word)] >> UInt64(fl.shift)) & fl.mask == 0
+                } else {
+                    for k in 0..<fl.wordCount where s[Int(fl.word) + k] != 0 { empty = false }
+                }
+                st[sp] = empty ? 1 : 0; sp += 1; ip += 2
+            case .listLength:
+                let l = st[sp - 1]
+                if l < 0 || l >= listCount { _ = fail(.indexOutOfRange, pc, l, listCount); return nil }
+                st[sp - 1] = Int64(listLength[Int(l)]); ip += 1
+            case .listElement:
+                let i = st[sp - 1], l = st[sp - 2]
+                sp -= 1
+                if l < 0 || l >= listCount { _ = fail(.indexOutOfRange, pc, l, listCount); return nil }
+                let n = Int64(listLength[Int(l)])
+                if i < 0 || i >= n { _ = fail(.indexOutOfRange, pc, i, n); return nil }
+                st[sp - 1] = Int64(listItems[Int(listStart[Int(l)]) + Int(i)]); ip += 1
+            case .arrayElement:
+                let i = st[sp - 1], n = Int64(code[ip + 2])
+                if i < 0 || i >= n { _ = fail(.indexOutOfRange, pc, i, n); return nil }
+                st[sp - 1] = Int64(code[ip + 1]) + i; ip += 3
+            case .folioBuffers:
+                let f = st[sp - 1]
+                if f <= 0 || f > folioCount { _ = fail(.nullFolio, pc); return nil }
+                st[sp - 1] = Int64(folioBufferList[Int(f - 1)]); ip += 1
+            case .folioMapping:
+                let f = st[sp - 1]
+                if f <= 0 || f > folioCount { _ = fail(.nullFolio, pc); return nil }
+                st[sp - 1] = folioMapping[Int(f - 1)]; ip += 1
+            case .bufferFolio:
+                let b = st[sp - 1]
+                if b <= 0 || b > bufferCount { _ = fail(.nullBuffer, pc); return nil }
+                st[sp - 1] = Int64(bufferFolio[Int(b - 1)]); ip += 1
+            case .singleton:
+                let x = st[sp - 1]
+                if x <= 0 || x > Int64(code[ip + 2]) { _ = fail(.nullFolio, pc); return nil }
+                st[sp - 1] = Int64(code[ip + 1]) + x - 1; ip += 3
+            case .not: st[sp - 1] = st[sp - 1] == 0 ? 1 : 0; ip += 1
+            case .negate: st[sp - 1] = 0 &- st[sp - 1]; ip += 1
+            case .complement: st[sp - 1] = ~st[sp - 1]; ip += 1
+            case .add: st[sp - 2] = st[sp - 2] &+ st[sp - 1]; sp -= 1; ip += 1
+            case .subtract: st[sp - 2] = st[sp - 2] &- st[sp - 1]; sp -= 1; ip += 1
+            case .multiply: st[sp - 2] = st[sp - 2] &* st[sp - 1]; sp -= 1; ip += 1
+            case .divide, .remainder:
+                let b = st[sp - 1], a = st[sp - 2]
+                if b == 0 { _ = fail(.divisionByZero, pc); return nil }
+                let isDiv = code[ip] == XOp.divide.rawValue
+                if a == Int64.min && b == -1 { st[sp - 2] = isDiv ? a : 0 }
+                else { st[sp - 2] = isDiv ? a / b : a % b }
+                sp -= 1; ip += 1
+            case .bitAnd: st[sp - 2] = st[sp - 2] & st[sp - 1]; sp -= 1; ip += 1
+            case .bitOr: st[sp - 2] = st[sp - 2] | st[sp - 1]; sp -= 1; ip += 1
+            case .bitXor: st[sp - 2] = st[sp - 2] ^ st[sp - 1]; sp -= 1; ip += 1
+            case .shiftLeft:
+                let b = st[sp - 1]
+                st[sp - 2] = b < 0 || b > 62 ? 0 : st[sp - 2] &<< b; sp -= 1; ip += 1
+            case .shiftRight:
+                let b = st[sp - 1]
+                st[sp - 2] = b < 0 || b > 62 ? (st[sp - 2] < 0 ? -1 : 0) : st[sp - 2] &>> b; sp -= 1; ip += 1
+            case .equal: st[sp - 2] = st[sp - 2] == st[sp - 1] ? 1 : 0; sp -= 1; ip += 1
+            case .notEqual: st[sp - 2] = st[sp - 2] != st[sp - 1] ? 1 : 0; sp -= 1; ip += 1
+            case .less: st[sp - 2] = st[sp - 2] < st[sp - 1] ? 1 : 0; sp -= 1; ip += 1
+            case .lessEqual: st[sp - 2] = st[sp - 2] <= st[sp - 1] ? 1 : 0; sp -= 1; ip += 1
+            case .greater: st[sp - 2] = st[sp - 2] > st[sp - 1] ? 1 : 0; sp -= 1; ip += 1
+            case .greaterEqual: st[sp - 2] = st[sp - 2] >= st[sp - 1] ? 1 : 0; sp -= 1; ip += 1
+            case .toBool: st[sp - 1] = st[sp - 1] != 0 ? 1 : 0; ip += 1
+            case .jumpIfZero:
+                sp -= 1
+                ip = st[sp] == 0 ? Int(code[ip + 1]) : ip + 2
+            case .jumpIfZeroKeep: ip = st[sp - 1] == 0 ? Int(code[ip + 1]) : ip + 2
+            case .jumpIfNonZeroKeep: ip = st[sp - 1] != 0 ? Int(code[ip + 1]) : ip + 2
+            case .jump: ip = Int(code[ip + 1])
+            case .pop: sp -= 1; ip += 1
+            case .end: return st[sp - 1]
+            }
+        }
+    }
+
+    // MARK: - Thread status
+
+    enum Status: Equatable {
+        case runnable
+        case blocked
+        case finished
+    }
+
+    /// Whether thread `t` can take a step in `s`. A step that would fault counts as runnable:
+    /// the fault is found when the step is taken.
+    mutating func status(_ s: UnsafePointer<UInt64>, _ t: Int) -> Status {
+        let g = globalPC(s, t)
+        let i = ins[g]
+        switch i.op {
+        case .finish: return .finished
+        case .folioLock, .lockBuffer, .waitFolioFlagClear:
+            guard let x = eval(i.expr, s, g), x > 0 else { return .runnable }
+            return testBit(s, Int(i.flagBase) + Int(x) - 1) ? .blocked : .runnable
+        case .waitEvent:
+            guard let v = eval(i.expr, s, g) else { return .runnable }
+            return v == 0 ? .blocked : .runnable
+        default:
+            return .runnable
+        }
+    }
+
+    /// The resource a blocked thread waits for (from its operand), or -1 for `wait_event`,
+    /// whose condition may read several (the analysis' read set of that step applies).
+    mutating func awaitedResource(_ s: UnsafePointer<UInt64>, _ t: Int, _ resources: ResourceMap) -> Int {
+        let g = globalPC(s, t)
+        let i = ins[g]
+        guard let x = eval(i.expr, s, g) else { return -1 }
+        switch i.op {
+        case .folioLock: return resources.folio(Int(x), .locked)
+        case .lockBuffer: return resources.buffer(Int(x), .locked)
+        case .waitFolioFlagClear: return resources.folio(Int(x), FolioFlag(rawValue: Int(i.flag))!)
+        default: return -1
+        }
+    }
+
+    // MARK: - Steps
+
+    /// Computes the successors of thread `t` in `s` into `out` (`words` words each, up to
+    /// `maxChoices` of them). Returns how many; 0 when the thread is blocked or finished; -1 on a
+    /// fault (`fault` says which; `out` then holds the state as far as the step got).
+    mutating func step(_ s: UnsafePointer<UInt64>, _ t: Int, _ out: UnsafeMutablePointer<UInt64>) -> Int {
+        let base = Int(threadCodeStart[t])
+        let pc = Int(get(s, threadPCField[t]))
+        let g = base + pc
+        let i = ins[g]
+        event.thread = Int32(t)
+        event.pc = Int32(g)
+        event.object = 0
+        event.outcome = 0
+        event.index = 0
+        var next = pc + 1
+        switch i.op {
+        case .finish:
+            return 0
+        case .choose:
+            let n = Int(i.count)
+            for k in 0..<n {
+                event.outcome = Int64(k)
+                let dst = out + k * words
+                dst.update(from: s, count: words)
+                if !fold(dst, t, Int(chooseTargets[Int(i.target) + k])) { return -1 }
+            }
+            return n
+        default:
+            break
+        }
+        out.update(from: s, count: words)
+        switch i.op {
+        case .folioLock, .lockBuffer, .waitFolioFlagClear:
+            guard let x = eval(i.expr, s, g) else { return -1 }
+            if x <= 0 { return fail(i.op == .lockBuffer ? .nullBuffer : .nullFolio, g) ? 0 : -1 }
+            event.object = x
+            let bit = Int(i.flagBase) + Int(x) - 1
+            if testBit(s, bit) { return 0 }
+            if i.op != .waitFolioFlagClear { setBit(out, bit, true) }
+        case .folioTrylock, .trylockBuffer:
+            guard let x = eval(i.expr, s, g) else { return -1 }
+            if x <= 0 { return fail(i.op == .trylockBuffer ? .nullBuffer : .nullFolio, g) ? 0 : -1 }
+            event.object = x
+            let bit = Int(i.flagBase) + Int(x) - 1
+            let got = !testBit(s, bit)
+            if got { setBit(out, bit, true) }
+            event.outcome = got ? 1 : 0
+            if i.field >= 0, !put(out, i.field, got ? 1 : 0, g) { return -1 }
+        case .folioUnlock, .unlockBuffer:
+            guard let x = eval(i.expr, s, g) else { return -1 }
+            let isFolio = i.op == .folioUnlock
+            if x <= 0 { return fail(isFolio ? .nullFolio : .nullBuffer, g) ? 0 : -1 }
+            event.object = x
+            let bit = Int(i.flagBase) + Int(x) - 1
+            if !testBit(s, bit) { return fail(isFolio ? .folioUnlockNotLocked : .bufferUnlockNotLocked, g, x) ? 0 : -1 }
+            setBit(out, bit, false)
+        case .setFolioFlag, .setBufferFlag, .testClearFolioFlag:
+            guard let x = eval(i.expr, s, g) else { return -1 }
+            let isFolio = i.op != .setBufferFlag
+            if x <= 0 { return fail(isFolio ? .nullFolio : .nullBuffer, g) ? 0 : -1 }
+            event.object = x
+            let bit = Int(i.flagBase) + Int(x) - 1
+            if i.op == .testClearFolioFlag {
+                let was = testBit(s, bit)
+                setBit(out, bit, false)
+                event.outcome = was ? 1 : 0
+                if i.field >= 0, !put(out, i.field, was ? 1 : 0, g) { return -1 }
+            } else {
+                if isFolio && i.flag == UInt8(FolioFlag.writeback.rawValue) {
+                    let set = testBit(s, bit)
+                    if i.value == 1 {
+                        // __folio_start_writeback(): the folio must be locked and not already under
+                        // writeback. Flag bitmaps are consecutive, one folio count apart.
+                        let lockedBit = bit - Int(folioCount) * (FolioFlag.writeback.rawValue - FolioFlag.locked.rawValue)
+                        if !testBit(s, lockedBit) { return fail(.startWritebackNotLocked, g, x) ? 0 : -1 }
+                        if set { return fail(.startWritebackTwice, g, x) ? 0 : -1 }
+                    } else if !set {
+                        return fail(.endWritebackNotUnderWriteback, g, x) ? 0 : -1
+                    }
+                }
+                setBit(out, bit, i.value != 0)
+            }
+        case .waitEvent:
+            guard let v = eval(i.expr, s, g) else { return -1 }
+            if v == 0 { return 0 }
+        case .load:
+            guard let v = eval(i.expr, s, g) else { return -1 }
+            event.outcome = v
+            if !put(out, i.field, v, g) { return -1 }
+        case .store:
+            guard let v = eval(i.expr, s, g) else { return -1 }
+            var idx: Int64 = 0
+            if i.expr2 >= 0 {
+                guard let ix = eval(i.expr2, s, g) else { return -1 }
+                idx = ix
+                if i.flag != 0 {
+                    if idx <= 0 { return fail(.nullFolio, g) ? 0 : -1 }
+                    idx -= 1
+                }
+                if idx < 0 || idx >= Int64(i.count) { return fail(.indexOutOfRange, g, idx, Int64(i.count)) ? 0 : -1 }
+            }
+            event.object = Int64(i.field) + idx
+            event.index = idx
+            event.outcome = v
+            if !put(out, i.field + Int32(idx), v, g) { return -1 }
+        case .assertShared:
+            guard let v = eval(i.expr, s, g) else { return -1 }
+            if v == 0 { return fail(.assertion, g) ? 0 : -1 }
+        default:
+            // Invisible instructions never rest at a pc.
+            next = pc
+            return fail(.assertion, g) ? 0 : -1
+        }
+        if !fold(out, t, next) { return -1 }
+        return 1
+    }
+
+    /// Runs thread `t`'s invisible instructions from `pc` until the next visible one (or its
+    /// end), stores the pc there, and clears the thread's dead locals.
+    mutating func fold(_ s: UnsafeMutablePointer<UInt64>, _ t: Int, _ start: Int) -> Bool {
+        let base = Int(threadCodeStart[t])
+        var pc = start
+        while true {
+            let g = base + pc
+            let i = ins[g]
+            if i.visible || i.op == .finish { break }
+            switch i.op {
+            case .assign:
+                guard let v = eval(i.expr, s, g), put(s, i.field, v, g) else { return false }
+                pc += 1
+            case .setAdd, .setRemove:
+                guard let f = eval(i.expr, s, g) else { return false }
+                if f <= 0 || f > folioCount { return fail(.nullFolio, g) }
+                setBit(s, setBitIndex(i.field, f), i.op == .setAdd)
+                pc += 1
+            case .setClear:
+                let fl = fields[Int(i.field)]
+                if fl.width <= 64 {
+                    s[Int(fl.word)] &= ~(fl.mask &<< UInt64(fl.shift))
+                } else {
+                    for k in 0..<fl.wordCount { s[Int(fl.word) + k] = 0 }
+                }
+                pc += 1
+            case .branch:
+                guard let v = eval(i.expr, s, g) else { return false }
+                pc = v != 0 ? pc + 1 : Int(i.target)
+            case .jump:
+                pc = Int(i.target)
+            case .assertLocal:
+                guard let v = eval(i.expr, s, g) else { return false }
+                if v == 0 { return fail(.assertion, g) }
+                pc += 1
+            default:
+                return fail(.assertion, g)
+            }
+        }
+        let g = base + pc
+        guard put(s, threadPCField[t], Int64(pc), g) else { return false }
+        let first = Int(threadFirstWord[t])
+        let m = Int(liveMaskStart[g])
+        for w in 0..<Int(threadWordCount[t]) { s[first + w] &= liveMaskWords[m + w] }
+        return true
+    }
+
+    /// The initial state: every thread folded from its first instruction.
+    mutating func initialState(_ raw: [UInt64], into s: UnsafeMutablePointer<UInt64>) -> Bool {
+        for w in 0..<words { s[w] = raw[w] }
+        for t in 0..<threadCount where !fold(s, t, 0) { return false }
+        return true
+    }
+
+    /// Does thread `t` (at its current point in `s`) possibly write resource `r` from now on?
+    @inline(__always)
+    func mayStillWrite(_ s: UnsafePointer<UInt64>, _ t: Int, _ r: Int) -> Bool {
+        let row = globalPC(s, t) * resourceWords
+        return mayWrite[row + r / 64] & (UInt64(1) << UInt64(r % 64)) != 0
+    }
+
+    /// Does thread `t` (in `s`) possibly write, from now on, anything step `readerPC` reads?
+    func mayStillWriteAnyRead(_ s: UnsafePointer<UInt64>, _ t: Int, readerPC: Int) -> Bool {
+        let row = globalPC(s, t) * resourceWords
+        let rrow = readerPC * resourceWords
+        for w in 0..<resourceWords where mayWrite[row + w] & reads[rrow + w] != 0 { return true }
+        return false
+    }
+}

@@ -1,0 +1,184 @@
+/// Turns a raw finding (a path of states) into steps and an explanation.
+public struct FindingBuilder {
+    public let program: Program
+
+    public init(program: Program) { self.program = program }
+
+    /// The transitions between consecutive states of a path, found by recomputing successors.
+    func transitions(_ path: [[UInt64]]) -> [Transition] {
+        var machine = Machine(program)
+        defer { machine.release() }
+        let words = program.wordsPerState
+        let succ = UnsafeMutablePointer<UInt64>.allocate(capacity: words * max(1, machine.maxChoices))
+        defer { succ.deallocate() }
+        var out: [Transition] = []
+        for i in 0..<max(0, path.count - 1) {
+            let (from, to) = (path[i], path[i + 1])
+            var found: Transition? = nil
+            from.withUnsafeBufferPointer { s in
+                for t in 0..<machine.threadCount where found == nil {
+                    let n = machine.step(s.baseAddress!, t, succ)
+                    for k in 0..<max(0, n) {
+                        let candidate = UnsafeBufferPointer(start: succ + k * words, count: words)
+                        if candidate.elementsEqual(to) {
+                            var ev = machine.event
+                            if case .choose = program.ir[Int(ev.pc)].op { ev.outcome = Int64(k) }
+                            found = Transition(thread: t, choice: k, event: ev)
+                            break
+                        }
+                    }
+                }
+            }
+            guard let f = found else { preconditionFailure("a state of the path is not a successor of the one before") }
+            out.append(f)
+        }
+        return out
+    }
+
+    public func step(_ tr: Transition) -> TraceStep {
+        let (op, outcome) = program.describe(tr.event)
+        let pc = Int(tr.event.pc)
+        return TraceStep(thread: program.threads[tr.thread].name, operation: op, outcome: outcome.isEmpty ? "-" : outcome,
+                         location: program.location(ofPC: pc), function: program.function(site: program.ir[pc].site, thread: tr.thread))
+    }
+
+    public func build(_ raw: RawFinding) -> Finding {
+        var trs = transitions(raw.path)
+        var steps = trs.map(step)
+        let last = raw.path.last ?? program.rawInitialState
+        switch raw.kind {
+        case .violation(let fault):
+            let t = raw.faultingThread ?? 0
+            var message = faultMessage(fault)
+            if !raw.path.isEmpty {
+                // The faulting step itself, recomputed for its event.
+                var machine = Machine(program)
+                let succ = UnsafeMutablePointer<UInt64>.allocate(capacity: program.wordsPerState * max(1, machine.maxChoices))
+                last.withUnsafeBufferPointer { _ = machine.step($0.baseAddress!, t, succ) }
+                var ev = machine.event
+                succ.deallocate()
+                machine.release()
+                let pc = Int(ev.pc)
+                if case .choose = program.ir[pc].op {} else { ev.outcome = 0 }
+                let tr = Transition(thread: t, choice: 0, event: ev)
+                var s = step(tr)
+                if Int(fault.pc) != pc {
+                    // The fault is in local code folded into this step.
+                    s.outcome = s.outcome == "-" ? "then fails" : s.outcome + ", then fails"
+                } else {
+                    s.outcome = "fails"
+                }
+                steps.append(s)
+                trs.append(tr)
+            } else {
+                message += " (while starting)"
+            }
+            let fpc = Int(fault.pc)
+            let kind = FindingKind.violation(thread: program.threads[t].name, message: message,
+                                             location: fpc >= 0 ? program.location(ofPC: fpc) : "-",
+                                             function: fpc >= 0 ? program.function(site: program.ir[fpc].site, thread: t) : "-")
+            return Finding(kind: kind, steps: steps, cycle: [])
+        case .deadlock(let threads):
+            let (tasks, cycle) = explainDeadlock(threads, state: last, transitions: trs, steps: steps)
+            return Finding(kind: .deadlock(tasks), steps: steps, cycle: cycle)
+        }
+    }
+
+    /// Who holds which lock at the end of the run, from the acquisitions and releases along it.
+    func holders(_ trs: [Transition], _ steps: [TraceStep]) -> [String: (thread: Int, step: Int)] {
+        var ledger = LockLedger()
+        for (i, tr) in trs.enumerated() { ledger.apply(tr, step: i, program: program) }
+        return ledger.held.mapValues { ($0.thread, $0.step) }
+    }
+
+    func explainDeadlock(_ threads: [Int], state: [UInt64], transitions trs: [Transition], steps: [TraceStep]) -> ([BlockedTask], [String]) {
+        var machine = Machine(program)
+        defer { machine.release() }
+        let held = holders(trs, steps)
+        var tasks: [BlockedTask] = []
+        var waitRes: [Int: Int] = [:]
+        state.withUnsafeBufferPointer { sp in
+            let s = sp.baseAddress!
+            for t in threads {
+                let pc = machine.globalPC(s, t)
+                let ins = program.ir[pc]
+                var object: Int64 = 0
+                if case .waitEvent = ins.op {} else {
+                    object = machine.eval(program.encoded.instructions[pc].expr, s, pc) ?? 0
+                }
+                let wait = program.describeWait(pc: pc, object: object)
+                let res = machine.awaitedResource(s, t, program.analysis.resources)
+                waitRes[t] = res
+                var lockName: String? = nil
+                switch ins.op {
+                case .folioLock: lockName = "folio \(program.folioName(object))"
+                case .lockBuffer: lockName = "buffer \(program.bufferName(object))"
+                default: break
+                }
+                let mine = held.filter { $0.value.thread == t }.sorted { $0.value.step < $1.value.step }.map { (name, v) in
+                    HeldLock(lock: name, step: v.step + 1, location: steps[v.step].location, function: steps[v.step].function,
+                             operation: steps[v.step].operation)
+                }
+                let chain = program.callChain(site: ins.site).map(\.function)
+                var releasers: [String] = []
+                for u in threads where u != t {
+                    let wakes = res >= 0 ? machine.mayStillWrite(s, u, res) : machine.mayStillWriteAnyRead(s, u, readerPC: pc)
+                    if wakes { releasers.append(program.threads[u].name) }
+                }
+                tasks.append(BlockedTask(thread: program.threads[t].name, waitsFor: wait, location: program.location(ofPC: pc),
+                                         function: program.function(site: ins.site, thread: t), callChain: chain, holds: mine,
+                                         heldBy: lockName.flatMap { held[$0] }.map { program.threads[$0.thread].name },
+                                         releasers: releasers))
+            }
+        }
+        return (tasks, cycle(tasks))
+    }
+
+    /// A cycle through "waits for something only the next one can release", if there is one.
+    func cycle(_ tasks: [BlockedTask]) -> [String] {
+        let names = tasks.map(\.thread)
+        let edges = Dictionary(uniqueKeysWithValues: tasks.map { ($0.thread, $0.releasers) })
+        for start in names {
+            var pathNames = [start]
+            var visited: Set<String> = [start]
+            func dfs(_ n: String) -> Bool {
+                for m in edges[n] ?? [] {
+                    if m == start { return true }
+                    if visited.contains(m) { continue }
+                    visited.insert(m)
+                    pathNames.append(m)
+                    if dfs(m) { return true }
+                    pathNames.removeLast()
+                }
+                return false
+            }
+            if dfs(start) { return pathNames }
+        }
+        return []
+    }
+
+    public func faultMessage(_ f: Fault) -> String {
+        let pc = Int(f.pc)
+        switch f.kind {
+        case .none: return "no fault"
+        case .assertion:
+            if pc >= 0, case .assert(let c, let kind) = program.ir[pc].op {
+                return kind == "assert" ? "assertion failed: assert(\(program.render(c)))" : "\(kind)(\(program.render(program.negated(c)))) triggered"
+            }
+            return "assertion failed"
+        case .folioUnlockNotLocked: return "folio_unlock(\(program.folioName(f.value))) of a folio that is not locked"
+        case .bufferUnlockNotLocked: return "unlock_buffer(\(program.bufferName(f.value))) of a buffer that is not locked"
+        case .startWritebackNotLocked: return "folio_start_writeback(\(program.folioName(f.value))) without holding the folio lock"
+        case .startWritebackTwice: return "folio_start_writeback(\(program.folioName(f.value))) of a folio already under writeback"
+        case .endWritebackNotUnderWriteback: return "folio_end_writeback(\(program.folioName(f.value))) of a folio not under writeback"
+        case .nullFolio: return "NULL folio dereference"
+        case .nullBuffer: return "NULL buffer dereference"
+        case .indexOutOfRange: return "index \(f.value) out of range (0..<\(f.extra))"
+        case .divisionByZero: return "division by zero"
+        case .valueOutOfRange:
+            let field = Int(f.extra)
+            let name = field >= 0 && field < program.fieldInfo.count ? program.fieldInfo[field].name : "?"
+            return "value \(f.value) does not fit in '\(name)' (\(field >= 0 && field < program.fieldInfo.count ? program.fieldInfo[field].type.description : "?"))"
+        }
+    }
+}

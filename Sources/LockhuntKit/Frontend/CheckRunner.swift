@@ -1,0 +1,171 @@
+import Foundation
+
+public enum OutputFormat: String, Sendable { case text, json }
+
+public struct CheckOptions {
+    public var models: [String] = []
+    /// A policy name, a path to a policy file, `all`, or nil for a model that needs none.
+    public var policy: String? = nil
+    public var policyDir: String? = nil
+    public var params: [(String, Int64)] = []
+    public var traceDir = "Traces"
+    public var writeTraces = true
+    /// Replace an existing trace that differs, instead of writing a numbered sibling.
+    public var overwrite = false
+    public var search = SearchOptions()
+
+    public init() {}
+}
+
+/// The outcome of one model under one policy.
+public struct CheckResult {
+    public enum Outcome {
+        case ok
+        case finding(Finding)
+        case incomplete(SearchLimit)
+        /// Model or policy could not be loaded; the diagnostics, printed.
+        case error(String)
+    }
+
+    public var model: String
+    public var scenario: String
+    public var policy: String?
+    public var params: [(name: String, value: Int64)] = []
+    public var outcome: Outcome
+    public var stats = SearchStats()
+    public var tracePath: String? = nil
+    /// What happened to the trace file: written, unchanged, or written beside a different one.
+    public var traceNote: String? = nil
+    public var program: Program? = nil
+
+    public var verdictWord: String {
+        switch outcome {
+        case .ok: return "ok"
+        case .finding(let f): return f.kind.verdict.rawValue
+        case .incomplete: return "incomplete"
+        case .error: return "error"
+        }
+    }
+
+    public var exitCode: ExitCode {
+        switch outcome {
+        case .ok: return .ok
+        case .finding: return .finding
+        case .incomplete: return .incomplete
+        case .error: return .error
+        }
+    }
+}
+
+/// Runs `lockhunt check`: every model under every requested policy.
+public struct CheckRunner {
+    public let options: CheckOptions
+
+    public init(options: CheckOptions) { self.options = options }
+
+    /// The (model, policy) pairs to run, or a usage error.
+    public func pairs() -> Result<[(String, PolicyRef?)], UserError> {
+        var out: [(String, PolicyRef?)] = []
+        for model in options.models {
+            let path = ModelLoader.normalize(model)
+            guard let policy = options.policy else { out.append((path, nil)); continue }
+            if policy == "all" {
+                guard let (dir, all) = ModelLoader.allPolicies(for: path, explicit: options.policyDir) else {
+                    return .failure(UserError("--policy all: no policy folder found (looked in \(ModelLoader.policyDirectories(for: path, explicit: options.policyDir).joined(separator: ", ")))"))
+                }
+                if all.isEmpty { return .failure(UserError("--policy all: \(dir) holds no .lh files")) }
+                out.append(contentsOf: all.map { (path, $0) })
+            } else {
+                switch ModelLoader.resolvePolicy(policy, for: path, explicit: options.policyDir) {
+                case .success(let ref): out.append((path, ref))
+                case .failure(let e): return .failure(e)
+                }
+            }
+        }
+        return .success(out)
+    }
+
+    /// Loads and compiles; on failure the result carries the printed diagnostics.
+    public static func compile(model: String, policy: PolicyRef?, params: [(String, Int64)]) -> (Program?, String) {
+        let diags = DiagnosticEngine()
+        let sources = SourceManager()
+        guard let loaded = ModelLoader.load(modelPath: model, policy: policy, params: params, sources: sources, diagnostics: diags) else {
+            return (nil, render(diags, sources))
+        }
+        let program = Program.compile(loaded, diagnostics: diags)
+        return (program, program == nil ? render(diags, loaded.sources) : "")
+    }
+
+    static func render(_ diags: DiagnosticEngine, _ sources: SourceManager) -> String {
+        var text = DiagnosticPrinter(sources: sources, color: false).format(diags.diagnostics)
+        if diags.isFull { text += "lockhunt: too many errors; stopping\n" }
+        return text
+    }
+
+    public func run(model: String, policy: PolicyRef?) -> CheckResult {
+        let scenario = ((model as NSString).lastPathComponent as NSString).deletingPathExtension
+        var result = CheckResult(model: model, scenario: scenario, policy: policy?.name, outcome: .ok)
+        let (compiled, errors) = CheckRunner.compile(model: model, policy: policy, params: options.params)
+        guard let program = compiled else {
+            result.outcome = .error(errors)
+            return result
+        }
+        result.program = program
+        result.params = program.effectiveParams
+        let search = Explorer(program: program, options: options.search).run()
+        result.stats = search.stats
+        if let first = search.findings.first {
+            let finding = FindingBuilder(program: program).build(first)
+            result.outcome = .finding(finding)
+            if options.writeTraces {
+                let trace = TraceBuilder.trace(program: program, finding: finding, traceDir: options.traceDir, search: options.search)
+                let (path, note) = writeTrace(trace, scenario: scenario, policy: policy?.name)
+                result.tracePath = path
+                result.traceNote = note
+            }
+        } else if let limit = search.limit {
+            result.outcome = .incomplete(limit)
+        }
+        return result
+    }
+
+    /// Writes atomically; never replaces a different trace unless asked to.
+    func writeTrace(_ trace: Trace, scenario: String, policy: String?) -> (String?, String) {
+        let dir = options.traceDir
+        let name = Trace.fileName(scenario: scenario, policy: policy)
+        let path = ModelLoader.normalize((dir as NSString).appendingPathComponent(name))
+        let text = trace.render()
+        if let existing = FileManager.default.contents(atPath: path) {
+            if existing == Data(text.utf8) { return (path, "unchanged") }
+            if options.overwrite {
+                do { try AtomicFile.replace(path, contents: text) } catch { return (nil, "could not write \(path): \(error)") }
+                return (path, "replaced")
+            }
+            // Keep the committed trace; write this one beside it under the next free name.
+            let stem = (name as NSString).deletingPathExtension
+            for k in 2...999 {
+                let alt = ModelLoader.normalize((dir as NSString).appendingPathComponent("\(stem).\(k).trace"))
+                if let other = FileManager.default.contents(atPath: alt) {
+                    if other == Data(text.utf8) { return (alt, "unchanged; \(path) holds a different trace") }
+                    continue
+                }
+                do {
+                    try AtomicFile.create(alt, contents: text)
+                    return (alt, "\(path) exists and differs, so this trace went to \(alt) (--overwrite replaces it)")
+                } catch AtomicFile.Failure.exists(_) {
+                    continue
+                } catch {
+                    return (nil, "could not write \(alt): \(error)")
+                }
+            }
+            return (nil, "could not find a free trace name beside \(path)")
+        }
+        do {
+            try AtomicFile.create(path, contents: text)
+            return (path, "written")
+        } catch {
+            return (nil, "could not write \(path): \(error)")
+        }
+    }
+}
+

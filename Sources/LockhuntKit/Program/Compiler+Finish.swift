@@ -1,0 +1,79 @@
+extension Compiler {
+    /// Lowers every thread (and every replica of `thread w[i < N]`).
+    func lowerThreads() {
+        for (templateIndex, decl) in threadDecls.enumerated() {
+            var count = 1
+            if let r = decl.replica {
+                guard let n = constantValue(r.count) else { continue }
+                guard n >= 1, n <= Int64(Compiler.maxThreads) else {
+                    error(r.count.location, "a thread array has between 1 and \(Compiler.maxThreads) copies, not \(n)")
+                    continue
+                }
+                count = Int(n)
+            }
+            for k in 0..<count {
+                if threads.count >= Compiler.maxThreads {
+                    error(decl.location, "too many threads (the limit is \(Compiler.maxThreads))")
+                    return
+                }
+                let name = decl.replica == nil ? decl.name : "\(decl.name)[\(k)]"
+                let lowerer = ThreadLowerer(compiler: self, threadIndex: threads.count, name: name)
+                lowerer.lowerThread(decl, replica: decl.replica == nil ? nil : k)
+                threads.append(ThreadInfo(name: name, template: templateIndex, location: decl.location, pcField: -1,
+                                          flagsField: lowerer.flagsField, codeStart: ir.count,
+                                          codeCount: lowerer.code.count, localBits: 0..<0))
+                ir.append(contentsOf: lowerer.code)
+                allocationLogs.append(lowerer.log)
+                if diagnostics.isFull { return }
+            }
+        }
+    }
+
+    /// Assigns every field its bits (see the layout comment in Layout.swift).
+    func layout() -> (fields: [Field], words: Int, folioFlagBase: [Int], bufferFlagBase: [Int]) {
+        var a = BitAllocator()
+        var placed = [Field?](repeating: nil, count: fieldInfo.count)
+        var folioBase: [Int] = []
+        var bufferBase: [Int] = []
+        for _ in FolioFlag.allCases {
+            folioBase.append(a.position)
+            a.jump(to: a.position + folios.count)
+        }
+        for _ in BufferFlag.allCases {
+            bufferBase.append(a.position)
+            a.jump(to: a.position + buffers.count)
+        }
+        for v in shared {
+            for k in 0..<v.count {
+                placed[v.firstField + k] = a.allocate(width: widthOf(v.type), signed: v.type == .int)
+            }
+        }
+        for t in threads.indices {
+            let start = a.highWater
+            a.jump(to: start)
+            var marks: [Int] = []
+            for event in allocationLogs[t] {
+                switch event {
+                case .allocate(let f):
+                    let type = fieldInfo[f].type
+                    placed[f] = a.allocate(width: widthOf(type), signed: type == .int)
+                case .push: marks.append(a.mark)
+                case .pop: a.release(to: marks.removeLast())
+                }
+            }
+            threads[t].localBits = start..<a.highWater
+        }
+        a.jump(to: a.highWater)
+        for t in threads.indices {
+            threads[t].pcField = addField(FieldInfo(name: "pc", type: .int, thread: t, location: threads[t].location))
+            placed.append(a.allocate(width: bitsFor(max(1, threads[t].codeCount - 1))))
+        }
+        let words = max(1, (a.highWater + 63) / 64)
+        return (placed.map { $0! }, words, folioBase, bufferBase)
+    }
+
+    func finish() -> Program? {
+        let (fields, words, folioBase, bufferBase) = layout()
+        return Program(compiler: self, fields: fields, words: words, folioFlagBase: folioBase, bufferFlagBase: bufferBase)
+    }
+}
