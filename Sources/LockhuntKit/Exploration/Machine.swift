@@ -372,6 +372,7 @@ struct Machine {
         case .load:
             guard let v = eval(i.expr, s, g) else { return -1 }
             event.outcome = v
+            if i.expr2 >= 0 { event.object = eval(i.expr2, s, g) ?? 0 }
             if !put(out, i.field, v, g) { return -1 }
         case .store:
             guard let v = eval(i.expr, s, g) else { return -1 }

@@ -200,9 +200,11 @@ public struct Parser {
         return [.enumeration(typeName, cases, loc)]
     }
 
-    private mutating func parseAttributes() -> [Attribute]? {
+    /// `{ uptodate; mapping = blkdev; }`; sets `hadBlock` so that the `;` after it is optional.
+    private mutating func parseAttributes(hadBlock: inout Bool) -> [Attribute]? {
         var attrs: [Attribute] = []
         guard accept("{") else { return attrs }
+        hadBlock = true
         while !current.isPunct("}") && !current.isEnd {
             guard let (name, loc) = expectIdentifier("attribute name (uptodate, dirty, locked, writeback, mapping = ..., buffers = ...)") else {
                 synchronize()
@@ -232,8 +234,10 @@ public struct Parser {
         repeat {
             guard let (name, loc) = expectIdentifier("folio name") else { synchronize(); return nil }
             guard let count = parseOptionalCount() else { synchronize(); return nil }
-            guard let attrs = parseAttributes() else { return nil }
+            var block = false
+            guard let attrs = parseAttributes(hadBlock: &block) else { return nil }
             decls.append(.folio(name, count, attrs, loc))
+            if block && !current.isPunct(",") { _ = accept(";"); return decls }
         } while accept(",")
         _ = expect(";", "after folio declaration")
         return decls
@@ -249,8 +253,9 @@ public struct Parser {
             return nil
         }
         guard let owner = parseUnary() else { synchronize(); return nil }
-        guard let attrs = parseAttributes() else { return nil }
-        _ = expect(";", "after buffer declaration")
+        var block = false
+        guard let attrs = parseAttributes(hadBlock: &block) else { return nil }
+        if block { _ = accept(";") } else { _ = expect(";", "after buffer declaration") }
         return [.buffer(name, count, owner, attrs, loc)]
     }
 

@@ -366,6 +366,7 @@ public final class Compiler {
         case "folio", "page": return .folio
         case "buffer", "buffer_head": return .buffer
         case "list": return .list(.folio)
+        case "buffer_list": return .list(.buffer)
         case "set": return .set
         case "void": return .void
         default:

@@ -174,9 +174,10 @@ final class ThreadLowerer {
             frame.blocks.removeLast()
             scopes.removeLast()
         case .declaration(let typeName, let vars):
-            guard let type = c.resolveType(typeName) else { return }
-            if type == .void { c.error(typeName.location, "variables cannot have type 'void'"); return }
+            guard let declared = c.resolveType(typeName) else { return }
+            if declared == .void { c.error(typeName.location, "variables cannot have type 'void'"); return }
             for v in vars {
+                var type = declared
                 if scopes[scopes.count - 1][v.name] != nil {
                     c.error(v.location, "redefinition of '\(v.name)' in the same scope")
                     continue
@@ -186,8 +187,10 @@ final class ThreadLowerer {
                 if let e = v.initial {
                     if type == .set {
                         c.error(e.location, "a set starts empty and cannot be initialised; add folios with 's += f'")
-                    } else if let x = expression(e), let x2 = coerce(x, to: type, e.location) {
-                        initial = x2
+                    } else if let x = expression(e) {
+                        // `list head = folio_buffers(src);`: a list takes its element type from its initialiser.
+                        if typeName.name == "list", case .list = x.type { type = x.type }
+                        if let x2 = coerce(x, to: type, e.location) { initial = x2 }
                     }
                 }
                 popAlloc()

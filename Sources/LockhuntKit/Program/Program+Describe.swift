@@ -38,11 +38,8 @@ extension Program {
         case .local(let f, _): return fieldInfo[f].name
         case .shared(let v, nil, _): return shared[v].name
         case .shared(let v, let i?, _): return "\(shared[v].name)[\(render(i))]"
-        case .folioFlag(let k, let x):
-            let fn = ["folio_test_locked", "folio_test_writeback", "folio_test_uptodate", "folio_test_dirty", "folio_test_lru"][k.rawValue]
-            return "\(fn)(\(render(x)))"
-        case .bufferFlag(let k, let x):
-            return "\(["buffer_locked", "buffer_uptodate", "buffer_dirty"][k.rawValue])(\(render(x)))"
+        case .folioFlag(let k, let x): return "\(folioFlagTest[k.rawValue])(\(render(x)))"
+        case .bufferFlag(let k, let x): return "\(bufferFlagTest[k.rawValue])(\(render(x)))"
         case .setMember(let f, let x): return "\(render(x)) in \(fieldInfo[f].name)"
         case .setEmpty(let f): return "set_empty(\(fieldInfo[f].name))"
         case .listLength(let x): return "len(\(render(x)))"
@@ -60,6 +57,9 @@ extension Program {
         case .ternary(let c, let a, let b): return "\(wrap(c)) ? \(wrap(a)) : \(wrap(b))"
         }
     }
+
+    var folioFlagTest: [String] { ["folio_test_locked", "folio_test_writeback", "folio_test_uptodate", "folio_test_dirty", "folio_test_lru"] }
+    var bufferFlagTest: [String] { ["buffer_locked", "buffer_uptodate", "buffer_dirty"] }
 
     private func wrap(_ e: CExpr) -> String {
         switch e {
@@ -94,10 +94,17 @@ extension Program {
         case .waitFolioFlagClear: return ("\(callee)(\(folioName(ev.object)))", "done")
         case .waitEvent(let c): return ("wait_event(\(render(c)))", "woken")
         case .load(let f, let x):
-            return ("\(render(x))", valueText(ev.outcome, fieldInfo[f].type))
+            switch x {
+            case .folioFlag(let k, _):
+                return ("\(folioFlagTest[k.rawValue])(\(folioName(ev.object)))", valueText(ev.outcome, .bool))
+            case .bufferFlag(let k, _):
+                return ("\(bufferFlagTest[k.rawValue])(\(bufferName(ev.object)))", valueText(ev.outcome, .bool))
+            default:
+                return ("\(render(x))", valueText(ev.outcome, fieldInfo[f].type))
+            }
         case .store(let v, let i, _):
             let target = i == nil ? shared[v].name : "\(shared[v].name)[\(shared[v].perFolio ? folioName(ev.index + 1) : String(ev.index))]"
-            return ("\(target) =", valueText(ev.outcome, shared[v].type))
+            return ("\(target) = \(valueText(ev.outcome, shared[v].type))", "done")
         case .choose(let ts):
             if callee == "nondet_bool" { return ("nondet_bool()", ev.outcome == 0 ? "true" : "false") }
             return ("either", "branch \(ev.outcome + 1) of \(ts.count)")

@@ -93,7 +93,13 @@ public final class Program: @unchecked Sendable {
                 e.op = .waitFolioFlagClear; e.flag = UInt8(k.rawValue); e.expr = enc.encode(x)
                 e.flagBase = Int32(folioFlagBase[k.rawValue])
             case .waitEvent(let x): e.op = .waitEvent; e.expr = enc.encode(x)
-            case .load(let f, let x): e.op = .load; e.field = Int32(f); e.expr = enc.encode(x)
+            case .load(let f, let x):
+                e.op = .load; e.field = Int32(f); e.expr = enc.encode(x)
+                // A flag test records the folio or buffer it tested, for traces.
+                switch x {
+                case .folioFlag(_, let o), .bufferFlag(_, let o): e.expr2 = enc.encode(o)
+                default: break
+                }
             case .store(let v, let i, let x):
                 e.op = .store; e.field = Int32(c.shared[v].firstField); e.count = Int32(c.shared[v].count)
                 e.flag = c.shared[v].perFolio ? 1 : 0
