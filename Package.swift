@@ -16,7 +16,8 @@ let package = Package(
         .executableTarget(name: "lockhunt", dependencies: ["LockhuntKit"]),
         .testTarget(
             name: "LockhuntKitTests",
-            dependencies: ["LockhuntKit"],
+            // The executable is a dependency so that end-to-end tests always run a fresh binary.
+            dependencies: ["LockhuntKit", "lockhunt"],
             resources: [.copy("Fixtures")]
         ),
     ]

@@ -54,12 +54,13 @@ public struct Lexer {
                 diagnostics.error(location(i), "invalid UTF-8 byte 0x\(String(b, radix: 16)); model files must be UTF-8 text")
                 return false
             }
-            if i + need >= bytes.count {
-                diagnostics.error(location(i), "truncated UTF-8 sequence at end of file")
+            // Look at the continuation bytes that are there before calling it truncated.
+            for k in 1...need where i + k < bytes.count && bytes[i + k] & 0xC0 != 0x80 {
+                diagnostics.error(location(i), "invalid UTF-8 byte 0x\(String(b, radix: 16)); model files must be UTF-8 text")
                 return false
             }
-            for k in 1...need where bytes[i + k] & 0xC0 != 0x80 {
-                diagnostics.error(location(i), "invalid UTF-8 sequence starting with byte 0x\(String(b, radix: 16))")
+            if i + need >= bytes.count {
+                diagnostics.error(location(i), "truncated UTF-8 sequence at end of file")
                 return false
             }
             i += need + 1

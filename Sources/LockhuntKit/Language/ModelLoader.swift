@@ -30,6 +30,11 @@ public final class LoadedModel {
 public struct PolicyRef: Sendable, Equatable {
     public var name: String
     public var path: String
+
+    public init(name: String, path: String) {
+        self.name = name
+        self.path = path
+    }
 }
 
 public enum ModelLoader {
@@ -90,6 +95,9 @@ public enum ModelLoader {
                             sources: SourceManager, diagnostics: DiagnosticEngine) -> LoadedModel? {
         var files: [ModelFile] = []
         var seen = Set<String>()
+        // Include once by path, and also by content: a copy of a library file under another
+        // path would otherwise define everything twice.
+        var seenContents = Set<[UInt8]>()
         var digest = Digest()
 
         func read(_ path: String, from site: SourceLocation) -> SourceFile? {
@@ -139,6 +147,8 @@ public enum ModelLoader {
                 seen.insert(key)
                 flush()
                 guard let inc = read(path, from: loc) else { ok = false; continue }
+                if seenContents.contains(inc.bytes) { continue }
+                seenContents.insert(inc.bytes)
                 if !parse(inc, depth: depth + 1) { ok = false }
             }
             flush()

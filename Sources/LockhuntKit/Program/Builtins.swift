@@ -368,7 +368,7 @@ extension ThreadLowerer {
             guard let x = expression(args[0], mode: mode) else { return nil }
             if x.type != t {
                 if x.constantValue == 0 && x.type.isScalar { c.error(args[0].location, "'\(n)' of NULL") }
-                else { c.error(args[0].location, "'\(n)' takes a \(t), not a \(x.type)") }
+                else { c.error(args[0].location, "'\(n)' takes \(t.withArticle), not \(x.type.withArticle)") }
                 return nil
             }
             return x

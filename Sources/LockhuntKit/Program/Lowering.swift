@@ -501,8 +501,12 @@ final class ThreadLowerer {
                 assignShared(v, nil, op, rhs, loc)
                 return
             }
-            if c.constants[n] != nil || c.folioNames[n] != nil || c.bufferNames[n] != nil {
-                c.error(lhs.location, "cannot assign to '\(n)'")
+            if c.constants[n] != nil {
+                c.error(lhs.location, "cannot assign to '\(n)': it is a constant")
+                return
+            }
+            if c.folioNames[n] != nil || c.bufferNames[n] != nil {
+                c.error(lhs.location, "cannot assign to '\(n)': folios and buffers are not variables")
                 return
             }
             c.unknown("variable", n, lhs.location, candidates: visibleNames())
@@ -588,7 +592,8 @@ final class ThreadLowerer {
     func containsCall(_ e: Expr) -> Bool {
         switch e.kind {
         case .call(let name, let args):
-            if Builtins.pure.contains(name) { return args.contains(where: containsCall) }
+            // Pure functions and flag tests are reads, not calls.
+            if Builtins.pure.contains(name) || Builtins.reads.contains(name) { return args.contains(where: containsCall) }
             return true
         case .unary(_, let a): return containsCall(a)
         case .binary(_, let a, let b), .index(let a, let b): return containsCall(a) || containsCall(b)
@@ -643,10 +648,10 @@ final class ThreadLowerer {
             return .constant(0, t)  // NULL
         }
         if case .list = t, case .list = s {
-            c.error(loc, "cannot use a \(s) where a \(t) is expected")
+            c.error(loc, "cannot use \(s.withArticle) where \(t.withArticle) is expected")
             return nil
         }
-        c.error(loc, "cannot use a \(s) where a \(t) is expected")
+        c.error(loc, "cannot use \(s.withArticle) where \(t.withArticle) is expected")
         return nil
     }
 }

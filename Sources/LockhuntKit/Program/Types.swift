@@ -33,6 +33,16 @@ public enum ValueType: Equatable, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// With an article, for messages: "an int", "a folio".
+    public var withArticle: String {
+        switch self {
+        case .int: return "an int"
+        case .enumeration: return "an enum value"
+        case .void: return "void"
+        default: return "a \(description)"
+        }
+    }
+
     /// int, bool and enum values mix freely, as in C.
     public var isScalar: Bool {
         switch self {

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import LockhuntKit
+
+@Suite("Search")
+struct SearchTests {
+    static let twoTasks = """
+    folio A, B;
+    shared int n;
+    thread t1 { folio_lock(A); folio_lock(B); folio_unlock(B); folio_unlock(A); }
+    thread t2 { for (int i = 0; i < 4; i++) n = n + 1; folio_lock(B); folio_lock(A); folio_unlock(A); folio_unlock(B); }
+    """
+
+    @Test("breadth-first search finds a shortest counterexample; depth-first may find a longer one")
+    func shortest() throws {
+        let program = try #require(TestSupport.compile(SearchTests.twoTasks).program)
+        let bfs = TestSupport.explore(program)
+        let dfs = TestSupport.explore(program) { $0.order = .depthFirst }
+        let bfsLength = try #require(bfs.findings.first).path.count - 1
+        let dfsLength = try #require(dfs.findings.first).path.count - 1
+        // t2 must count to 4 (4 steps) and lock B; t1 locks A: 6 steps at the least.
+        #expect(bfsLength == 6)
+        #expect(dfsLength >= bfsLength)
+        #expect(TestSupport.verdict(dfs) == "deadlock")
+    }
+
+    @Test("hitting --max-states gives incomplete, never ok")
+    func maxStates() throws {
+        let program = try #require(TestSupport.compile("""
+        shared int a, b;
+        thread t1 { for (int i = 0; i < 5; i++) a = a + 1; }
+        thread t2 { for (int i = 0; i < 5; i++) b = b + 1; }
+        """).program)
+        let full = TestSupport.explore(program)
+        #expect(TestSupport.verdict(full) == "ok")
+        #expect(full.stats.states == 36)
+        let cut = TestSupport.explore(program) { $0.maxStates = 10 }
+        #expect(TestSupport.verdict(cut) == "incomplete")
+        #expect(cut.limit == .maxStates)
+        // A limit at the exact size of the state space is not hit.
+        let exact = TestSupport.explore(program) { $0.maxStates = 36 }
+        #expect(exact.limit == nil)
+    }
+
+    @Test("a time limit or a stop request gives incomplete")
+    func timeAndStop() throws {
+        let program = try #require(TestSupport.compile("""
+        shared int a, b, c;
+        thread t1 { for (int i = 0; i < 30; i++) a = a + 1; }
+        thread t2 { for (int i = 0; i < 30; i++) b = b + 1; }
+        thread t3 { for (int i = 0; i < 30; i++) c = c + 1; }
+        """).program)
+        let stopped = TestSupport.explore(program) { $0.shouldStop = { true } }
+        #expect(stopped.limit == .interrupted)
+        let timed = TestSupport.explore(program) { $0.timeLimit = 0.000001 }
+        #expect(timed.limit == .timeLimit)
+        #expect(TestSupport.verdict(timed) == "incomplete")
+    }
+
+    @Test("--all reports each distinct deadlock once")
+    func allFindings() throws {
+        let program = try #require(TestSupport.compile("""
+        folio A, B, C;
+        thread t1 { either { folio_lock(A); folio_lock(B); folio_unlock(B); folio_unlock(A); }
+                    or { folio_lock(B); folio_lock(C); folio_unlock(C); folio_unlock(B); } }
+        thread t2 { either { folio_lock(B); folio_lock(A); folio_unlock(A); folio_unlock(B); }
+                    or { folio_lock(C); folio_lock(B); folio_unlock(B); folio_unlock(C); } }
+        """).program)
+        let first = TestSupport.explore(program)
+        #expect(first.findings.count == 1)
+        let all = TestSupport.explore(program) { $0.allFindings = true }
+        #expect(all.findings.count == 2)
+    }
+
+    @Test("the same model gives the same statistics and trace, run after run")
+    func deterministic() throws {
+        let program = try #require(TestSupport.compile(SearchTests.twoTasks).program)
+        let a = TestSupport.explore(program), b = TestSupport.explore(program)
+        #expect(a.stats.states == b.stats.states && a.stats.transitions == b.stats.transitions)
+        #expect(a.findings.first?.path == b.findings.first?.path)
+    }
+}

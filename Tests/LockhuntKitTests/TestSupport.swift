@@ -1,0 +1,119 @@
+import Foundation
+import LockhuntKit
+
+/// Helpers shared by the tests: fixture paths, compiling model text, running the built binary.
+enum TestSupport {
+    /// The package root, found from this file's path.
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static func fixture(_ relative: String) -> String {
+        root + "/Tests/LockhuntKitTests/Fixtures/" + relative
+    }
+
+    static func fixtures(in dir: String) -> [String] {
+        let path = fixture(dir)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return names.filter { $0.hasSuffix(".lh") }.sorted()
+    }
+
+    /// A fresh empty directory for one test.
+    static func temporaryDirectory() -> String {
+        let dir = NSTemporaryDirectory() + "lockhunt-test-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// Writes `text` to a temporary model file and returns its path.
+    static func writeModel(_ text: String, name: String = "model.lh", in dir: String? = nil) -> String {
+        let d = dir ?? temporaryDirectory()
+        let path = d + "/" + name
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return path
+    }
+
+    struct Compiled {
+        var program: Program?
+        var diagnostics: [Diagnostic]
+        var sources: SourceManager
+        var printed: String { DiagnosticPrinter(sources: sources).format(diagnostics) }
+    }
+
+    static func compile(path: String, policy: PolicyRef? = nil, params: [(String, Int64)] = []) -> Compiled {
+        let sources = SourceManager()
+        let diags = DiagnosticEngine()
+        guard let model = ModelLoader.load(modelPath: path, policy: policy, params: params, sources: sources, diagnostics: diags) else {
+            return Compiled(program: nil, diagnostics: diags.diagnostics, sources: sources)
+        }
+        let program = Program.compile(model, diagnostics: diags)
+        return Compiled(program: program, diagnostics: diags.diagnostics, sources: sources)
+    }
+
+    static func compile(_ text: String, params: [(String, Int64)] = []) -> Compiled {
+        compile(path: writeModel(text), params: params)
+    }
+
+    static func policy(_ name: String) -> PolicyRef {
+        PolicyRef(name: name, path: root + "/Models/policies/\(name).lh")
+    }
+
+    static func explore(_ program: Program, _ configure: (inout SearchOptions) -> Void = { _ in }) -> SearchResult {
+        var options = SearchOptions()
+        configure(&options)
+        return Explorer(program: program, options: options).run()
+    }
+
+    /// The verdict of a complete search, "incomplete" otherwise.
+    static func verdict(_ r: SearchResult) -> String {
+        if let f = r.findings.first {
+            switch f.kind {
+            case .deadlock: return "deadlock"
+            case .violation: return "violation"
+            }
+        }
+        return r.limit == nil ? "ok" : "incomplete"
+    }
+
+    /// The deadlocked thread names of the first finding.
+    static func deadlocked(_ program: Program, _ r: SearchResult) -> [String] {
+        guard let f = r.findings.first, case .deadlock(let ts) = f.kind else { return [] }
+        return ts.map { program.threads[$0].name }.sorted()
+    }
+
+    // MARK: - The built command
+
+    static var binary: String {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        for candidate in [dir + "/lockhunt", root + "/.build/release/lockhunt", root + "/.build/debug/lockhunt"]
+        where FileManager.default.isExecutableFile(atPath: candidate) {
+            return candidate
+        }
+        return root + "/.build/debug/lockhunt"
+    }
+
+    struct RunResult {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs the lockhunt binary with `args` in `cwd`.
+    static func lockhunt(_ args: [String], cwd: String = root) -> RunResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        do { try p.run() } catch { return RunResult(status: -1, stdout: "", stderr: "\(error)") }
+        // Read before waiting so that a large output cannot fill the pipe and stall the child.
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
