@@ -1,6 +1,6 @@
 /// Explores every interleaving of a program, breadth-first (the first finding then has a
 /// shortest trace) or depth-first, and reports deadlocks and violations.
-public struct SearchOptions {
+public struct SearchOptions: Sendable {
     public enum Order: String, Sendable { case breadthFirst = "bfs", depthFirst = "dfs" }
 
     public var order: Order = .breadthFirst
@@ -10,9 +10,9 @@ public struct SearchOptions {
     /// Keep going after the first finding and report every distinct one.
     public var allFindings = false
     /// Called about twice a second during long searches.
-    public var progress: ((SearchProgress) -> Void)? = nil
+    public var progress: (@Sendable (SearchProgress) -> Void)? = nil
     /// Polled during the search; true stops it (SIGINT).
-    public var shouldStop: (() -> Bool)? = nil
+    public var shouldStop: (@Sendable () -> Bool)? = nil
 
     public init() {}
 }

@@ -2,7 +2,7 @@ import Foundation
 
 public enum OutputFormat: String, Sendable { case text, json }
 
-public struct CheckOptions {
+public struct CheckOptions: Sendable {
     public var models: [String] = []
     /// A policy name, a path to a policy file, `all`, or nil for a model that needs none.
     public var policy: String? = nil
@@ -58,7 +58,7 @@ public struct CheckResult {
 }
 
 /// Runs `lockhunt check`: every model under every requested policy.
-public struct CheckRunner {
+public struct CheckRunner: Sendable {
     public let options: CheckOptions
 
     public init(options: CheckOptions) { self.options = options }
@@ -131,41 +131,7 @@ public struct CheckRunner {
 
     /// Writes atomically; never replaces a different trace unless asked to.
     func writeTrace(_ trace: Trace, scenario: String, policy: String?) -> (String?, String) {
-        let dir = options.traceDir
-        let name = Trace.fileName(scenario: scenario, policy: policy)
-        let path = ModelLoader.normalize((dir as NSString).appendingPathComponent(name))
-        let text = trace.render()
-        if let existing = FileManager.default.contents(atPath: path) {
-            if existing == Data(text.utf8) { return (path, "unchanged") }
-            if options.overwrite {
-                do { try AtomicFile.replace(path, contents: text) } catch { return (nil, "could not write \(path): \(error)") }
-                return (path, "replaced")
-            }
-            // Keep the committed trace; write this one beside it under the next free name.
-            let stem = (name as NSString).deletingPathExtension
-            for k in 2...999 {
-                let alt = ModelLoader.normalize((dir as NSString).appendingPathComponent("\(stem).\(k).trace"))
-                if let other = FileManager.default.contents(atPath: alt) {
-                    if other == Data(text.utf8) { return (alt, "unchanged; \(path) holds a different trace") }
-                    continue
-                }
-                do {
-                    try AtomicFile.create(alt, contents: text)
-                    return (alt, "\(path) exists and differs, so this trace went to \(alt) (--overwrite replaces it)")
-                } catch AtomicFile.Failure.exists(_) {
-                    continue
-                } catch {
-                    return (nil, "could not write \(alt): \(error)")
-                }
-            }
-            return (nil, "could not find a free trace name beside \(path)")
-        }
-        do {
-            try AtomicFile.create(path, contents: text)
-            return (path, "written")
-        } catch {
-            return (nil, "could not write \(path): \(error)")
-        }
+        let written = TraceStore(directory: options.traceDir).write(trace, scenario: scenario, policy: policy, replace: options.overwrite)
+        return (written.path, written.note)
     }
 }
-

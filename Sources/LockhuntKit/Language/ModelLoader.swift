@@ -199,3 +199,29 @@ public enum ModelLoader {
         return normalize(abs)
     }
 }
+
+extension ModelLoader {
+    /// The `expect ... under ...` lines of a scenario file, without compiling it (a scenario
+    /// usually needs a policy to compile). Errors go to `diagnostics`.
+    public static func expectations(modelPath: String, sources: SourceManager, diagnostics: DiagnosticEngine) -> [ExpectedVerdict]? {
+        guard let data = FileManager.default.contents(atPath: modelPath) else {
+            diagnostics.error(.none, "cannot read '\(modelPath)'")
+            return nil
+        }
+        let file = sources.add(path: modelPath, bytes: [UInt8](data))
+        var parser = Parser(file: file, diagnostics: diagnostics)
+        let parsed = parser.parseFile()
+        if diagnostics.hasErrors { return nil }
+        var out: [ExpectedVerdict] = []
+        for case .expect(let e) in parsed.declarations {
+            for (p, loc) in e.policies {
+                if let prev = out.first(where: { $0.policy == p }) {
+                    diagnostics.error(loc, "policy '\(p)' already has an expectation", notes: [.note(prev.location, "first expectation is here")])
+                    continue
+                }
+                out.append(ExpectedVerdict(policy: p, verdict: e.verdict, location: loc))
+            }
+        }
+        return diagnostics.hasErrors ? nil : out
+    }
+}

@@ -86,14 +86,14 @@ enum CheckCommand: Command {
 }
 
 /// The progress line on stderr for searches longer than a second, on a terminal only.
-final class Progress {
+final class Progress: @unchecked Sendable {
     let enabled: Bool
     var label = ""
     private var shown = false
 
     init(enabled: Bool) { self.enabled = enabled }
 
-    var report: ((SearchProgress) -> Void)? {
+    var report: (@Sendable (SearchProgress) -> Void)? {
         guard enabled else { return nil }
         return { [weak self] p in
             guard let self, p.seconds >= 1 else { return }

@@ -1,0 +1,265 @@
+import Foundation
+import Dispatch
+
+public struct GateOptions: Sendable {
+    /// Folders (holding `scenarios/`, or scenario files directly) and scenario files.
+    public var inputs: [String] = ["Models"]
+    public var traceDir = "Traces"
+    public var policyDir: String? = nil
+    /// Rewrite the committed counterexamples after an intended model change.
+    public var updateTraces = false
+    public var search = SearchOptions()
+    /// Pairs checked at once (one per core by default).
+    public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    public init() {}
+}
+
+/// One scenario under one policy, against its expectation.
+public struct GateCell {
+    public enum Status: String { case match, mismatch, incomplete, error }
+
+    public var scenario: String
+    public var model: String
+    public var policy: String
+    public var expected: Verdict
+    public var result: CheckResult
+    /// The trace of this cell's finding, where the gate put it.
+    public var trace: String? = nil
+    /// A finding whose trace was not committed before this run.
+    public var newTrace = false
+
+    public var actual: String { result.verdictWord }
+
+    public var status: Status {
+        switch result.outcome {
+        case .error: return .error
+        case .incomplete: return .incomplete
+        case .ok: return expected == .ok ? .match : .mismatch
+        case .finding(let f): return f.kind.verdict == expected ? .match : .mismatch
+        }
+    }
+}
+
+/// A committed trace replayed against the current models.
+public struct GateTrace {
+    public var path: String
+    public var outcome: Replayer.Outcome
+    /// Removed by --update-traces because its pair no longer has that finding.
+    public var removed = false
+}
+
+public struct GateResult {
+    public var scenarios: [String]
+    public var policies: [String]
+    public var cells: [GateCell]
+    public var traces: [GateTrace]
+    /// Problems that fail the gate, one line each, naming scenario, policy and trace.
+    public var problems: [String]
+    /// Errors that stop it (exit 2): unreadable scenarios, unknown policies.
+    public var errors: [String]
+    public var seconds: Double
+
+    public var exitCode: ExitCode {
+        if !errors.isEmpty || cells.contains(where: { $0.status == .error }) { return .error }
+        return problems.isEmpty ? .ok : .finding
+    }
+}
+
+/// `lockhunt gate`: every scenario under every policy its expectations name, the verdicts
+/// compared, and every trace in the trace folder replayed.
+public struct GateRunner {
+    public let options: GateOptions
+
+    public init(options: GateOptions) { self.options = options }
+
+    /// The scenario files named by the inputs.
+    public func scenarioFiles() -> Result<[String], UserError> {
+        var files: [String] = []
+        for input in options.inputs {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDir) else {
+                return .failure(UserError("'\(input)' does not exist"))
+            }
+            if !isDir.boolValue { files.append(ModelLoader.normalize(input)); continue }
+            let sub = (input as NSString).appendingPathComponent("scenarios")
+            var subIsDir: ObjCBool = false
+            let dir = FileManager.default.fileExists(atPath: sub, isDirectory: &subIsDir) && subIsDir.boolValue ? sub : input
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".lh") }.sorted()
+            if names.isEmpty { return .failure(UserError("no scenario (.lh) files in '\(dir)'")) }
+            files.append(contentsOf: names.map { ModelLoader.normalize((dir as NSString).appendingPathComponent($0)) })
+        }
+        return .success(files)
+    }
+
+    public func run(progress: (@Sendable (String) -> Void)? = nil) -> GateResult {
+        let clock = Stopwatch()
+        var result = GateResult(scenarios: [], policies: [], cells: [], traces: [], problems: [], errors: [], seconds: 0)
+        let files: [String]
+        switch scenarioFiles() {
+        case .success(let f): files = f
+        case .failure(let e):
+            result.errors.append(e.message)
+            return result
+        }
+
+        // Expectations, and the pairs they name.
+        var pairs: [(model: String, scenario: String, policy: PolicyRef, expected: Verdict)] = []
+        for file in files {
+            let sources = SourceManager()
+            let diags = DiagnosticEngine()
+            let scenario = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+            guard let expectations = ModelLoader.expectations(modelPath: file, sources: sources, diagnostics: diags) else {
+                result.errors.append(DiagnosticPrinter(sources: sources).format(diags.diagnostics).trimmingCharacters(in: .newlines))
+                continue
+            }
+            if expectations.isEmpty {
+                result.errors.append("\(file): no 'expect ... under POLICY' lines; the gate has nothing to check")
+                continue
+            }
+            result.scenarios.append(scenario)
+            for e in expectations {
+                switch ModelLoader.resolvePolicy(e.policy, for: file, explicit: options.policyDir) {
+                case .success(let ref):
+                    pairs.append((file, scenario, ref, e.verdict))
+                    if !result.policies.contains(e.policy) { result.policies.append(e.policy) }
+                case .failure(let err):
+                    result.errors.append("\(sources.describe(e.location)): error: \(err.message)")
+                }
+            }
+        }
+        if !result.errors.isEmpty { return result }
+        result.policies = orderPolicies(result.policies, files: files)
+
+        // Check the pairs, several at once.
+        var check = CheckOptions()
+        check.search = options.search
+        check.search.progress = nil
+        check.writeTraces = false
+        let runner = CheckRunner(options: check)
+        let work = pairs
+        let slots = ResultSlots<CheckResult>(count: pairs.count)
+        let jobs = max(1, min(options.jobs, pairs.count))
+        let next = Counter()
+        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
+            while true {
+                let i = next.take()
+                if i >= work.count { return }
+                let p = work[i]
+                slots.set(i, runner.run(model: p.model, policy: p.policy))
+                progress?("\(p.scenario) under \(p.policy.name)")
+            }
+        }
+        let store = TraceStore(directory: options.traceDir)
+        let existing = Set(store.all())
+        var keep = Set<String>()
+        for (i, p) in pairs.enumerated() {
+            var cell = GateCell(scenario: p.scenario, model: p.model, policy: p.policy.name, expected: p.expected, result: slots.get(i)!)
+            if case .finding(let f) = cell.result.outcome, let program = cell.result.program {
+                let trace = TraceBuilder.trace(program: program, finding: f, traceDir: options.traceDir, search: options.search)
+                let canonical = store.path(scenario: p.scenario, policy: p.policy.name)
+                if options.updateTraces {
+                    let w = store.write(trace, scenario: p.scenario, policy: p.policy.name, replace: true)
+                    cell.trace = w.path
+                    if case .failed(let why) = w { result.problems.append(why) }
+                } else if existing.contains(canonical) {
+                    cell.trace = canonical
+                } else {
+                    let w = store.write(trace, scenario: p.scenario, policy: p.policy.name, replace: false)
+                    cell.trace = w.path
+                    cell.newTrace = true
+                    if case .failed(let why) = w { result.problems.append(why) }
+                }
+                keep.insert(canonical)
+            }
+            switch cell.status {
+            case .match:
+                if cell.newTrace, let t = cell.trace {
+                    result.problems.append("\(p.scenario) under \(p.policy.name): \(cell.actual) as expected, but its trace was not committed; wrote \(t): review it and commit it")
+                }
+            case .mismatch:
+                var line = "\(p.scenario) under \(p.policy.name): expected \(p.expected.rawValue), got \(cell.actual)"
+                if let t = cell.trace { line += "; trace: \(t)" + (cell.newTrace ? " (new)" : "") }
+                else if p.expected != .ok { line += "; no counterexample any more" }
+                result.problems.append(line)
+            case .incomplete:
+                if case .incomplete(let limit) = cell.result.outcome {
+                    result.problems.append("\(p.scenario) under \(p.policy.name): incomplete (stopped by \(limit.rawValue)); expected \(p.expected.rawValue) is not confirmed")
+                }
+            case .error:
+                if case .error(let d) = cell.result.outcome {
+                    result.errors.append(d.trimmingCharacters(in: .newlines))
+                }
+            }
+            result.cells.append(cell)
+        }
+
+        // Every trace in the folder must still replay. With --update-traces, traces of pairs
+        // that no longer have a finding (and numbered siblings) are removed instead.
+        let scenarioNames = Set(result.scenarios)
+        for path in store.all() {
+            let base = (path as NSString).lastPathComponent
+            let scenario = String(base.split(separator: ".").first ?? "")
+            if options.updateTraces && scenarioNames.contains(scenario) && !keep.contains(path) {
+                try? FileManager.default.removeItem(atPath: path)
+                result.traces.append(GateTrace(path: path, outcome: .reached, removed: true))
+                continue
+            }
+            var ro = Replayer.Options(tracePath: path)
+            ro.policyDir = options.policyDir
+            let r = Replayer(options: ro).run()
+            result.traces.append(GateTrace(path: path, outcome: r.outcome))
+            switch r.outcome {
+            case .reached: break
+            case .diverged(let step, let reason):
+                result.problems.append("\(path) no longer replays: diverged at step \(step): \(reason); if the change is intended, run 'lockhunt gate --update-traces' and commit the traces")
+            case .unreadable:
+                result.problems.append("\(path) cannot be replayed: \(r.output.split(separator: "\n").first.map(String.init) ?? "unreadable")")
+            }
+        }
+        result.seconds = clock.elapsed
+        return result
+    }
+
+    /// Policies in the order of the policy folder, then any others.
+    func orderPolicies(_ names: [String], files: [String]) -> [String] {
+        guard let first = files.first, let (_, all) = ModelLoader.allPolicies(for: first, explicit: options.policyDir) else { return names }
+        let known = all.map(\.name)
+        let preferred = ["v6.2", "rfc-2022", "v5", "norefs-async", "trylock-only", "sync-light", "upstream"]
+        let ordered = preferred.filter { names.contains($0) } + known.filter { names.contains($0) && !preferred.contains($0) }
+        return ordered + names.filter { !ordered.contains($0) }
+    }
+}
+
+/// Results written by concurrent workers, each to its own slot.
+final class ResultSlots<T>: @unchecked Sendable {
+    private var items: [T?]
+    private let lock = NSLock()
+
+    init(count: Int) { items = [T?](repeating: nil, count: count) }
+
+    func set(_ i: Int, _ v: T) {
+        lock.lock()
+        items[i] = v
+        lock.unlock()
+    }
+
+    func get(_ i: Int) -> T? {
+        lock.lock()
+        defer { lock.unlock() }
+        return items[i]
+    }
+}
+
+/// A shared work counter.
+final class Counter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+
+    func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
+    }
+}

@@ -1,0 +1,50 @@
+import LockhuntKit
+
+/// `lockhunt gate`: the CI regression gate over the scenario x policy matrix.
+enum GateCommand: Command {
+    static let name = "gate"
+    static let summary = "Check every scenario under every policy its expectations name, and replay every trace"
+    static let usage = "lockhunt gate [DIR|MODEL...] [--junit FILE] [--json FILE] [--update-traces] [--trace-dir DIR]"
+    static let details = """
+    DIR (default Models) holds scenarios/ and policies/; each scenario's `expect VERDICT under
+    POLICY, ...` lines say which pairs to check. A finding writes its counterexample to the trace
+    folder as <scenario>.<policy>.trace if none is committed; every trace there is then replayed
+    against the current models.
+    exit: 0 everything matches; 1 a mismatch, an incomplete search, a trace that no longer
+    replays, or a new finding whose trace is not committed; 2 an error.
+    --update-traces rewrites the committed traces (and removes those of pairs that no longer
+    have a finding) after an intended model change; commit the result.
+    """
+    static let options: [OptionSpec] = [
+        OptionSpec(name: "--junit", value: "FILE", help: "Write JUnit XML: one test case per scenario x policy and per trace"),
+        OptionSpec(name: "--json", value: "FILE", help: "Write the full results as JSON"),
+        OptionSpec(name: "--update-traces", value: nil, help: "Rewrite the committed traces after an intended model change"),
+        OptionSpec(name: "--trace-dir", value: "DIR", help: "The committed traces (default Traces)"),
+        OptionSpec(name: "--policy-dir", value: "DIR", help: "Where policy names are looked up"),
+        OptionSpec(name: "--jobs", value: "N", help: "Checks run at once (default: one per core)"),
+        OptionSpec(name: "--time-limit", value: "SECONDS", help: "Per check; a check that hits it fails the gate as incomplete"),
+        OptionSpec(name: "--max-states", value: "N", help: "Per check; likewise"),
+    ]
+
+    static func run(_ args: Arguments) throws -> ExitCode {
+        var options = GateOptions()
+        if !args.positional.isEmpty { options.inputs = args.positional }
+        options.traceDir = args.string("--trace-dir") ?? "Traces"
+        options.policyDir = args.string("--policy-dir")
+        options.updateTraces = args.has("--update-traces")
+        if let j = try args.positiveInt("--jobs") { options.jobs = j }
+        options.search.timeLimit = try args.positiveSeconds("--time-limit")
+        options.search.maxStates = try args.positiveInt("--max-states")
+        let result = GateRunner(options: options).run()
+        Output.out(GateReport().render(result))
+        if let path = args.string("--junit") { try write(path, JUnitReport().render(result)) }
+        if let path = args.string("--json") { try write(path, GateJSON().render(result)) }
+        return result.exitCode
+    }
+
+    static func write(_ path: String, _ text: String) throws {
+        do { try AtomicFile.replace(path, contents: text) } catch {
+            throw UsageError(message: "\(error)")
+        }
+    }
+}
