@@ -3,7 +3,7 @@ SWIFT ?= swift
 CONFIG ?= release
 BIN = .build/$(CONFIG)/lockhunt
 
-.PHONY: all build check test bench clean
+.PHONY: all build check test bench deps clean
 
 all: build
 
@@ -14,8 +14,12 @@ build:
 check: build
 	$(BIN) gate Models
 
+# Debian packages some tests use (spin, graphviz, librsvg2-bin, libxml2-utils), if missing.
+deps:
+	.ci/deps
+
 # The test suite (parser diagnostics, primitive semantics, verdicts, golden outputs, round trips).
-test:
+test: deps
 	$(SWIFT) build -c $(CONFIG)
 	$(SWIFT) test -c $(CONFIG)
 

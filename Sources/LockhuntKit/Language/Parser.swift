@@ -62,7 +62,14 @@ public struct Parser {
 
     private mutating func expect(_ p: String, _ context: String) -> Bool {
         if accept(p) { return true }
-        error(current.location, "expected '\(p)' \(context), found \(current.described)")
+        // A missing ';' belongs right after the previous token (as clang reports it), not on
+        // whatever comes next, which is often on the following line.
+        var at = current.location
+        if p == ";", index > 0 {
+            let (line, column) = file.lineColumn(of: tokens[index - 1].end)
+            at = SourceLocation(file: file.id, line: line, column: column)
+        }
+        error(at, "expected '\(p)' \(context), found \(current.described)")
         return false
     }
 

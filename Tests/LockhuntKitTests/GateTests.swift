@@ -1,0 +1,118 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+import LockhuntKit
+
+/// `lockhunt gate` end to end, on copies of the model library.
+@Suite("Gate")
+struct GateTests {
+    /// A copy of Models/ and Traces/ in a fresh folder, which becomes the working directory.
+    static func sandbox() throws -> String {
+        let dir = TestSupport.temporaryDirectory()
+        for sub in ["Models", "Traces"] {
+            try FileManager.default.copyItem(atPath: TestSupport.root + "/" + sub, toPath: dir + "/" + sub)
+        }
+        return dir
+    }
+
+    static func edit(_ path: String, _ from: String, _ to: String) throws {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains(from), "\(path) does not contain the text to replace")
+        try text.replacingOccurrences(of: from, with: to).write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    @Test("the committed library passes the gate")
+    func libraryPasses() throws {
+        let dir = try GateTests.sandbox()
+        let r = TestSupport.lockhunt(["gate"], cwd: dir)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("gate: ok"))
+        // Nothing was written: every finding's trace is committed.
+        let before = try FileManager.default.contentsOfDirectory(atPath: TestSupport.root + "/Traces").sorted()
+        let after = try FileManager.default.contentsOfDirectory(atPath: dir + "/Traces").sorted()
+        #expect(before == after)
+    }
+
+    @Test("letting upstream batch in SYNC_LIGHT fails the gate, naming the scenario, the policy and the new trace")
+    func regressionCaught() throws {
+        let dir = try GateTests.sandbox()
+        try GateTests.edit(dir + "/Models/policies/upstream.lh", "if (mode == MIGRATE_ASYNC) {", "if (mode == MIGRATE_ASYNC || mode == MIGRATE_SYNC_LIGHT) {")
+        let r = TestSupport.lockhunt(["gate"], cwd: dir)
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("loop-bh under upstream: expected ok, got deadlock; trace: Traces/loop-bh.upstream.trace (new)"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/Traces/loop-bh.upstream.trace"))
+    }
+
+    @Test("a committed trace that no longer replays fails the gate until --update-traces")
+    func staleTraceAndUpdate() throws {
+        let dir = try GateTests.sandbox()
+        // Make v5 behave like norefs-async (trylock the buffers) and say so in the scenario.
+        try GateTests.edit(dir + "/Models/lib/migrate-move.lh", "if (mode != MIGRATE_ASYNC) {", "if (mode != MIGRATE_ASYNC && false) {")
+        let r = TestSupport.lockhunt(["gate"], cwd: dir)
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("Traces/loop-bh.v5.trace no longer replays: diverged at step"))
+        #expect(r.stdout.contains("loop-bh under v5: expected deadlock, got ok; no counterexample any more"))
+        // After the intended change: adjust the expectations, rewrite the traces.
+        try GateTests.edit(dir + "/Models/scenarios/loop-bh.lh", "expect deadlock under rfc-2022, v5, trylock-only, sync-light;", "expect deadlock under sync-light;\nexpect ok under rfc-2022, v5, trylock-only;")
+        let u = TestSupport.lockhunt(["gate", "--update-traces"], cwd: dir)
+        #expect(u.status == 0, "\(u.stdout)")
+        #expect(u.stdout.contains("removed"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/Traces/loop-bh.v5.trace"))
+        #expect(TestSupport.lockhunt(["gate"], cwd: dir).status == 0)
+    }
+
+    @Test("a scenario that does not compile, or names an unknown policy, is an error (exit 2)")
+    func errors() throws {
+        let dir = try GateTests.sandbox()
+        try GateTests.edit(dir + "/Models/scenarios/loop-bh.lh", "expect ok under v6.2,", "expect ok under v6.3,")
+        let r = TestSupport.lockhunt(["gate"], cwd: dir)
+        #expect(r.status == 2)
+        #expect(r.stdout.contains("no policy 'v6.3'"))
+        let dir2 = try GateTests.sandbox()
+        try GateTests.edit(dir2 + "/Models/scenarios/loop-bh.lh", "folio_lock(A);\n\tfolio_unlock(A);", "folio_lock(A)\n\tfolio_unlock(A);")
+        let r2 = TestSupport.lockhunt(["gate"], cwd: dir2)
+        #expect(r2.status == 2)
+        #expect(r2.stdout.contains("loop-bh.lh:29:15: error: expected ';' after statement"))
+    }
+
+    final class XMLCheck: NSObject, XMLParserDelegate {
+        var testcases = 0
+        var failures = 0
+        var suiteAttributes: [[String: String]] = []
+        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+            if name == "testcase" { testcases += 1 }
+            if name == "failure" { failures += 1 }
+            if name == "testsuites" { suiteAttributes.append(attributes) }
+        }
+    }
+
+    @Test("--junit writes well-formed XML with one test case per pair and per trace")
+    func junit() throws {
+        let dir = try GateTests.sandbox()
+        try GateTests.edit(dir + "/Models/policies/upstream.lh", "if (mode == MIGRATE_ASYNC) {", "if (mode == MIGRATE_ASYNC || mode == MIGRATE_SYNC_LIGHT) {")
+        let r = TestSupport.lockhunt(["gate", "--junit", "out/gate.xml", "--json", "out/gate.json"], cwd: dir)
+        #expect(r.status == 1)
+        let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/out/gate.xml"))
+        let check = XMLCheck()
+        let parser = XMLParser(data: data)
+        parser.delegate = check
+        #expect(parser.parse(), "not well-formed: \(String(describing: parser.parserError))")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/gate.json"))) as? [String: Any])
+        let cells = try #require(json["cells"] as? [[String: Any]])
+        let traces = try #require(json["traces"] as? [[String: Any]])
+        #expect(check.testcases == cells.count + traces.count)
+        #expect(check.failures == 1)
+        #expect(check.suiteAttributes.first?["tests"] == String(cells.count + traces.count))
+        #expect(check.suiteAttributes.first?["failures"] == "1")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/xmllint") {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
+            p.arguments = ["--noout", dir + "/out/gate.xml"]
+            try p.run()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+        }
+    }
+}
