@@ -14,6 +14,8 @@ struct GateTests {
         for sub in ["Models", "Traces"] {
             try FileManager.default.copyItem(atPath: TestSupport.root + "/" + sub, toPath: dir + "/" + sub)
         }
+        try FileManager.default.createDirectory(atPath: dir + "/docs", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TestSupport.root + "/docs/MATRIX.md", toPath: dir + "/docs/MATRIX.md")
         return dir
     }
 
@@ -50,13 +52,13 @@ struct GateTests {
         let dir = try GateTests.sandbox()
         // Make v5 behave like norefs-async (trylock the buffers) and say so in the scenario.
         try GateTests.edit(dir + "/Models/lib/migrate-move.lh", "if (mode != MIGRATE_ASYNC) {", "if (mode != MIGRATE_ASYNC && false) {")
-        let r = TestSupport.lockhunt(["gate"], cwd: dir)
+        let r = TestSupport.lockhunt(["gate", "--no-matrix"], cwd: dir)
         #expect(r.status == 1)
         #expect(r.stdout.contains("Traces/loop-bh.v5.trace no longer replays: diverged at step"))
         #expect(r.stdout.contains("loop-bh under v5: expected deadlock, got ok; no counterexample any more"))
         // After the intended change: adjust the expectations, rewrite the traces.
         try GateTests.edit(dir + "/Models/scenarios/loop-bh.lh", "expect deadlock under rfc-2022, v5, trylock-only, sync-light;", "expect deadlock under sync-light;\nexpect ok under rfc-2022, v5, trylock-only;")
-        let u = TestSupport.lockhunt(["gate", "--update-traces"], cwd: dir)
+        let u = TestSupport.lockhunt(["gate", "--update-traces", "--update-matrix"], cwd: dir)
         #expect(u.status == 0, "\(u.stdout)")
         #expect(u.stdout.contains("removed"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/Traces/loop-bh.v5.trace"))
@@ -75,6 +77,24 @@ struct GateTests {
         let r2 = TestSupport.lockhunt(["gate"], cwd: dir2)
         #expect(r2.status == 2)
         #expect(r2.stdout.contains("loop-bh.lh:29:15: error: expected ';' after statement"))
+    }
+
+    @Test("a stale docs/MATRIX.md fails the gate; --update-matrix rewrites it")
+    func staleMatrix() throws {
+        let dir = try GateTests.sandbox()
+        // Fewer retry passes: no verdict changes, but the costs do.
+        try GateTests.edit(dir + "/Models/lib/migrate-move.lh", "const NR_MAX_MIGRATE_PAGES_RETRY = 10;", "const NR_MAX_MIGRATE_PAGES_RETRY = 6;")
+        let r = TestSupport.lockhunt(["gate", "--no-matrix"], cwd: dir)
+        #expect(r.status == 0, "\(r.stdout)")
+        let stale = TestSupport.lockhunt(["gate"], cwd: dir)
+        #expect(stale.status == 1)
+        #expect(stale.stdout.contains("docs/MATRIX.md is stale: run 'lockhunt matrix --write docs/MATRIX.md'"))
+        let fixed = TestSupport.lockhunt(["gate", "--update-matrix"], cwd: dir)
+        #expect(fixed.status == 0, "\(fixed.stdout)")
+        #expect(fixed.stdout.contains("matrix: docs/MATRIX.md rewritten"))
+        #expect(TestSupport.lockhunt(["gate"], cwd: dir).status == 0)
+        let written = try String(contentsOfFile: dir + "/docs/MATRIX.md", encoding: .utf8)
+        #expect(written == TestSupport.lockhunt(["matrix"], cwd: dir).stdout)
     }
 
     final class XMLCheck: NSObject, XMLParserDelegate {

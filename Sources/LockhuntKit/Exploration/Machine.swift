@@ -20,6 +20,8 @@ struct Machine {
     private let threadWordCount: UnsafeMutablePointer<Int32>
     let mayWrite: UnsafeMutablePointer<UInt64>
     let reads: UnsafeMutablePointer<UInt64>
+    /// Folio owner fields, or nil when the program does not track owners.
+    private let ownerFields: UnsafeMutablePointer<Int32>?
     let resourceWords: Int
     let words: Int
     let threadCount: Int
@@ -34,6 +36,13 @@ struct Machine {
     /// The last step computed (for every successor of a choice, `outcome` is set per branch by
     /// the caller from the successor index).
     var event = StepEvent()
+
+    /// Kinds of `count_vm_event()` items (the prelude's `enum vm_event_item`).
+    static let eventKinds = 3
+    /// When set (the cost exploration), `count_vm_event(item)` in the step computing successor
+    /// k adds one to `eventCounts[k * eventKinds + item]`. The caller zeroes it before a step.
+    var eventCounts: UnsafeMutablePointer<Int32>? = nil
+    private var eventSlot = 0
 
     init(_ p: Program) {
         let e = p.encoded
@@ -55,6 +64,7 @@ struct Machine {
         threadWordCount = e.threadWordCount.baseAddress!
         mayWrite = e.mayWrite.baseAddress!
         reads = e.reads.baseAddress!
+        ownerFields = p.ownerFields.isEmpty ? nil : e.ownerFields.baseAddress!
         resourceWords = e.resourceWords
         words = p.wordsPerState
         threadCount = p.threads.count
@@ -306,6 +316,7 @@ struct Machine {
             let n = Int(i.count)
             for k in 0..<n {
                 event.outcome = Int64(k)
+                eventSlot = k
                 let dst = out + k * words
                 dst.update(from: s, count: words)
                 if !fold(dst, t, Int(chooseTargets[Int(i.target) + k])) { return -1 }
@@ -315,6 +326,7 @@ struct Machine {
             break
         }
         out.update(from: s, count: words)
+        eventSlot = 0
         switch i.op {
         case .folioLock, .lockBuffer, .waitFolioFlagClear:
             guard let x = eval(i.expr, s, g) else { return -1 }
@@ -323,6 +335,7 @@ struct Machine {
             let bit = Int(i.flagBase) + Int(x) - 1
             if testBit(s, bit) { return 0 }
             if i.op != .waitFolioFlagClear { setBit(out, bit, true) }
+            if i.op == .folioLock, let owners = ownerFields, !put(out, owners[Int(x) - 1], Int64(t + 1), g) { return -1 }
         case .folioTrylock, .trylockBuffer:
             guard let x = eval(i.expr, s, g) else { return -1 }
             if x <= 0 { return fail(i.op == .trylockBuffer ? .nullBuffer : .nullFolio, g) ? 0 : -1 }
@@ -330,6 +343,7 @@ struct Machine {
             let bit = Int(i.flagBase) + Int(x) - 1
             let got = !testBit(s, bit)
             if got { setBit(out, bit, true) }
+            if got, i.op == .folioTrylock, let owners = ownerFields, !put(out, owners[Int(x) - 1], Int64(t + 1), g) { return -1 }
             event.outcome = got ? 1 : 0
             if i.field >= 0, !put(out, i.field, got ? 1 : 0, g) { return -1 }
         case .folioUnlock, .unlockBuffer:
@@ -340,6 +354,7 @@ struct Machine {
             let bit = Int(i.flagBase) + Int(x) - 1
             if !testBit(s, bit) { return fail(isFolio ? .folioUnlockNotLocked : .bufferUnlockNotLocked, g, x) ? 0 : -1 }
             setBit(out, bit, false)
+            if isFolio, let owners = ownerFields, !put(out, owners[Int(x) - 1], 0, g) { return -1 }
         case .setFolioFlag, .setBufferFlag, .testClearFolioFlag:
             guard let x = eval(i.expr, s, g) else { return -1 }
             let isFolio = i.op != .setBufferFlag
@@ -436,6 +451,9 @@ struct Machine {
             case .assertLocal:
                 guard let v = eval(i.expr, s, g) else { return false }
                 if v == 0 { return fail(.assertion, g) }
+                pc += 1
+            case .countEvent:
+                if let counts = eventCounts { counts[eventSlot * Machine.eventKinds + Int(i.field)] += 1 }
                 pc += 1
             default:
                 return fail(.assertion, g)

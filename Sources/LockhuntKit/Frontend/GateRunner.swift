@@ -11,6 +11,10 @@ public struct GateOptions: Sendable {
     public var search = SearchOptions()
     /// Pairs checked at once (one per core by default).
     public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// The cost matrix to check for staleness (docs/MATRIX.md), or nil.
+    public var matrixFile: String? = nil
+    /// Rewrite the matrix file instead of failing when it is stale.
+    public var updateMatrix = false
 
     public init() {}
 }
@@ -59,6 +63,9 @@ public struct GateResult {
     /// Errors that stop it (exit 2): unreadable scenarios, unknown policies.
     public var errors: [String]
     public var seconds: Double
+    /// The matrix file compared, and whether it was rewritten.
+    public var matrixChecked: String? = nil
+    public var matrixUpdated = false
 
     public var exitCode: ExitCode {
         if !errors.isEmpty || cells.contains(where: { $0.status == .error }) { return .error }
@@ -67,69 +74,20 @@ public struct GateResult {
 }
 
 /// `lockhunt gate`: every scenario under every policy its expectations name, the verdicts
-/// compared, and every trace in the trace folder replayed.
+/// compared, every trace in the trace folder replayed, and docs/MATRIX.md checked for staleness.
 public struct GateRunner {
     public let options: GateOptions
 
     public init(options: GateOptions) { self.options = options }
 
-    /// The scenario files named by the inputs.
-    public func scenarioFiles() -> Result<[String], UserError> {
-        var files: [String] = []
-        for input in options.inputs {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDir) else {
-                return .failure(UserError("'\(input)' does not exist"))
-            }
-            if !isDir.boolValue { files.append(ModelLoader.normalize(input)); continue }
-            let sub = (input as NSString).appendingPathComponent("scenarios")
-            var subIsDir: ObjCBool = false
-            let dir = FileManager.default.fileExists(atPath: sub, isDirectory: &subIsDir) && subIsDir.boolValue ? sub : input
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".lh") }.sorted()
-            if names.isEmpty { return .failure(UserError("no scenario (.lh) files in '\(dir)'")) }
-            files.append(contentsOf: names.map { ModelLoader.normalize((dir as NSString).appendingPathComponent($0)) })
-        }
-        return .success(files)
-    }
-
     public func run(progress: (@Sendable (String) -> Void)? = nil) -> GateResult {
         let clock = Stopwatch()
         var result = GateResult(scenarios: [], policies: [], cells: [], traces: [], problems: [], errors: [], seconds: 0)
-        let files: [String]
-        switch scenarioFiles() {
-        case .success(let f): files = f
-        case .failure(let e):
-            result.errors.append(e.message)
-            return result
-        }
-
-        // Expectations, and the pairs they name.
-        var pairs: [(model: String, scenario: String, policy: PolicyRef, expected: Verdict)] = []
-        for file in files {
-            let sources = SourceManager()
-            let diags = DiagnosticEngine()
-            let scenario = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-            guard let expectations = ModelLoader.expectations(modelPath: file, sources: sources, diagnostics: diags) else {
-                result.errors.append(DiagnosticPrinter(sources: sources).format(diags.diagnostics).trimmingCharacters(in: .newlines))
-                continue
-            }
-            if expectations.isEmpty {
-                result.errors.append("\(file): no 'expect ... under POLICY' lines; the gate has nothing to check")
-                continue
-            }
-            result.scenarios.append(scenario)
-            for e in expectations {
-                switch ModelLoader.resolvePolicy(e.policy, for: file, explicit: options.policyDir) {
-                case .success(let ref):
-                    pairs.append((file, scenario, ref, e.verdict))
-                    if !result.policies.contains(e.policy) { result.policies.append(e.policy) }
-                case .failure(let err):
-                    result.errors.append("\(sources.describe(e.location)): error: \(err.message)")
-                }
-            }
-        }
+        let set = ScenarioSet(inputs: options.inputs, policyDir: options.policyDir)
+        result.scenarios = set.scenarios
+        result.policies = set.policies
+        result.errors = set.errors
         if !result.errors.isEmpty { return result }
-        result.policies = orderPolicies(result.policies, files: files)
 
         // Check the pairs, several at once.
         var check = CheckOptions()
@@ -137,24 +95,16 @@ public struct GateRunner {
         check.search.progress = nil
         check.writeTraces = false
         let runner = CheckRunner(options: check)
-        let work = pairs
-        let slots = ResultSlots<CheckResult>(count: pairs.count)
-        let jobs = max(1, min(options.jobs, pairs.count))
-        let next = Counter()
-        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
-            while true {
-                let i = next.take()
-                if i >= work.count { return }
-                let p = work[i]
-                slots.set(i, runner.run(model: p.model, policy: p.policy))
-                progress?("\(p.scenario) under \(p.policy.name)")
-            }
+        let outcomes = Parallel.map(set.pairs, jobs: options.jobs) { p -> CheckResult in
+            let r = runner.run(model: p.model, policy: p.policy)
+            progress?("\(p.scenario) under \(p.policy.name)")
+            return r
         }
         let store = TraceStore(directory: options.traceDir)
         let existing = Set(store.all())
         var keep = Set<String>()
-        for (i, p) in pairs.enumerated() {
-            var cell = GateCell(scenario: p.scenario, model: p.model, policy: p.policy.name, expected: p.expected, result: slots.get(i)!)
+        for (p, outcome) in zip(set.pairs, outcomes) {
+            var cell = GateCell(scenario: p.scenario, model: p.model, policy: p.policy.name, expected: p.expected, result: outcome)
             if case .finding(let f) = cell.result.outcome, let program = cell.result.program {
                 let trace = TraceBuilder.trace(program: program, finding: f, traceDir: options.traceDir, search: options.search)
                 let canonical = store.path(scenario: p.scenario, policy: p.policy.name)
@@ -217,17 +167,26 @@ public struct GateRunner {
                 result.problems.append("\(path) cannot be replayed: \(r.output.split(separator: "\n").first.map(String.init) ?? "unreadable")")
             }
         }
+
+        // The cost matrix must be up to date.
+        if let file = options.matrixFile, result.errors.isEmpty {
+            var verdicts: [String: String] = [:]
+            for c in result.cells { verdicts["\(c.scenario) \(c.policy)"] = c.actual }
+            let rows = MatrixRunner(inputs: options.inputs, policyDir: options.policyDir, jobs: options.jobs).rows(set, verdicts: verdicts)
+            let text = MatrixMarkdown().render(set, rows)
+            let current = FileManager.default.contents(atPath: file).map { String(decoding: $0, as: UTF8.self) }
+            if current != text {
+                if options.updateMatrix {
+                    do { try AtomicFile.replace(file, contents: text) } catch { result.problems.append("could not write \(file): \(error)") }
+                    result.matrixUpdated = true
+                } else {
+                    result.problems.append("\(file) is \(current == nil ? "missing" : "stale"): run 'lockhunt matrix --write \(file)' (or 'lockhunt gate --update-matrix') and commit it")
+                }
+            }
+            result.matrixChecked = file
+        }
         result.seconds = clock.elapsed
         return result
-    }
-
-    /// Policies in the order of the policy folder, then any others.
-    func orderPolicies(_ names: [String], files: [String]) -> [String] {
-        guard let first = files.first, let (_, all) = ModelLoader.allPolicies(for: first, explicit: options.policyDir) else { return names }
-        let known = all.map(\.name)
-        let preferred = ["v6.2", "rfc-2022", "v5", "norefs-async", "trylock-only", "sync-light", "upstream"]
-        let ordered = preferred.filter { names.contains($0) } + known.filter { names.contains($0) && !preferred.contains($0) }
-        return ordered + names.filter { !ordered.contains($0) }
     }
 }
 

@@ -7,6 +7,7 @@ enum Prelude {
     static let text = """
     enum migrate_mode { MIGRATE_ASYNC, MIGRATE_SYNC_LIGHT, MIGRATE_SYNC, MIGRATE_SYNC_NO_COPY };
     enum writeback_sync_modes { WB_SYNC_NONE, WB_SYNC_ALL };
+    enum vm_event_item { PGMIGRATE_SUCCESS, PGMIGRATE_FAIL, NR_TLB_REMOTE_FLUSH };
     const EPERM = 1;
     const ENOENT = 2;
     const EIO = 5;

@@ -185,7 +185,7 @@ public struct Analysis: Sendable {
                 case .folioTrylock(let e, let d), .trylockBuffer(let e, let d), .testClearFolioFlag(_, let e, let d):
                     uses(pc, e); defs(pc, d)
                 case .store(_, let i, let x): if let i { uses(pc, i) }; uses(pc, x)
-                case .jump, .choose, .finish: break
+                case .jump, .choose, .finish, .countEvent: break
                 }
             }
             var again = true

@@ -20,7 +20,7 @@ public enum Builtins {
         "folio_mark_uptodate", "folio_clear_uptodate", "folio_mark_dirty", "folio_clear_dirty", "folio_clear_dirty_for_io",
         "folio_isolate_lru", "folio_putback_lru",
         "set_buffer_uptodate", "clear_buffer_uptodate", "mark_buffer_dirty", "clear_buffer_dirty", "test_clear_buffer_dirty",
-        "set_clear", "nondet_bool", "cond_resched", "might_sleep",
+        "set_clear", "nondet_bool", "cond_resched", "might_sleep", "count_vm_event",
     ]
 
     public static let names: Set<String> = pure.union(reads).union(effects)
@@ -436,6 +436,14 @@ extension ThreadLowerer {
             patch(over, to: here)
             return .local(t, .bool)
         case "cond_resched", "might_sleep":
+            return void
+        case "count_vm_event":
+            guard let x = expression(args[0], mode: mode), let item = x.constantValue,
+                  case .enumeration(let e) = x.type, c.enums[e].name == "vm_event_item" else {
+                c.error(args[0].location, "count_vm_event() takes a constant vm_event_item: PGMIGRATE_SUCCESS, PGMIGRATE_FAIL or NR_TLB_REMOTE_FLUSH")
+                return nil
+            }
+            emit(.countEvent(Int(item)), loc, n)
             return void
         default:
             c.error(loc, "unknown builtin '\(n)'")

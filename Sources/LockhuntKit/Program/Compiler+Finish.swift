@@ -48,6 +48,12 @@ extension Compiler {
                 placed[v.firstField + k] = a.allocate(width: widthOf(v.type), signed: v.type == .int)
             }
         }
+        if options.trackFolioOwners {
+            for f in folios {
+                ownerFields.append(addField(FieldInfo(name: "owner of \(f.name)", type: .int, thread: -1, location: f.location)))
+                placed.append(a.allocate(width: bitsFor(threads.count)))
+            }
+        }
         for t in threads.indices {
             let start = a.highWater
             a.jump(to: start)

@@ -1,9 +1,20 @@
 /// Turns a loaded model into a `Program`: resolves names, checks types, inlines every call, lowers
 /// statements to per-thread instruction lists, lays out the packed state, and runs the analyses.
 /// Errors are collected (several per run) with "did you mean" for unknown names.
+/// Choices that change the compiled program for a purpose other than checking verdicts.
+public struct CompileOptions: Sendable {
+    /// Record, for every folio lock, the thread that took it (a field per folio in the state).
+    /// The cost exploration needs it to count the locks a migrator holds; verdict searches do
+    /// not, and go faster without it.
+    public var trackFolioOwners = false
+
+    public init() {}
+}
+
 public final class Compiler {
     let model: LoadedModel
     let diagnostics: DiagnosticEngine
+    let options: CompileOptions
 
     // Symbols, in declaration order.
     var constants: [String: (value: Int64, type: ValueType, location: SourceLocation)] = [:]
@@ -42,9 +53,13 @@ public final class Compiler {
     static let maxObjects = 4096
     static let maxInlineDepth = 64
 
-    public init(model: LoadedModel, diagnostics: DiagnosticEngine) {
+    /// Owner fields, one per folio, when `options.trackFolioOwners`.
+    var ownerFields: [FieldID] = []
+
+    public init(model: LoadedModel, diagnostics: DiagnosticEngine, options: CompileOptions = CompileOptions()) {
         self.model = model
         self.diagnostics = diagnostics
+        self.options = options
     }
 
     /// Compiles, or returns nil after reporting errors.

@@ -35,7 +35,7 @@ enum IOp: UInt8 {
     case assign = 0, setAdd, setRemove, setClear, branch, jump, assertLocal, assertShared
     case folioLock, folioTrylock, folioUnlock, lockBuffer, trylockBuffer, unlockBuffer
     case setFolioFlag, setBufferFlag, testClearFolioFlag, waitFolioFlagClear, waitEvent
-    case load, store, choose, finish
+    case load, store, choose, countEvent, finish
 }
 
 struct EncodedInstruction {
@@ -78,6 +78,8 @@ final class EncodedProgram: @unchecked Sendable {
     let threadWordCount: UnsafeMutableBufferPointer<Int32>
     let mayWrite: UnsafeMutableBufferPointer<UInt64>
     let reads: UnsafeMutableBufferPointer<UInt64>
+    /// Empty unless the program tracks folio owners.
+    let ownerFields: UnsafeMutableBufferPointer<Int32>
     let resourceWords: Int
     let maxStack: Int
     let maxChoices: Int
@@ -89,7 +91,7 @@ final class EncodedProgram: @unchecked Sendable {
     }
 
     init(instructions: [EncodedInstruction], code: [Int32], fields: [Field], chooseTargets: [Int32],
-         lists: ListTable, folios: [FolioInfo], buffers: [BufferInfo], threads: [ThreadInfo], analysis: Analysis,
+         lists: ListTable, folios: [FolioInfo], buffers: [BufferInfo], threads: [ThreadInfo], ownerFields: [FieldID], analysis: Analysis,
          maxStack: Int, maxChoices: Int) {
         self.instructions = EncodedProgram.copy(instructions)
         self.code = EncodedProgram.copy(code)
@@ -115,6 +117,7 @@ final class EncodedProgram: @unchecked Sendable {
         threadWordCount = EncodedProgram.copy(analysis.localWordRange.map { Int32($0.count) })
         mayWrite = EncodedProgram.copy(analysis.mayWrite.bits)
         reads = EncodedProgram.copy(analysis.reads.bits)
+        self.ownerFields = EncodedProgram.copy(ownerFields.map { Int32($0) })
         resourceWords = analysis.resources.words
         self.maxStack = maxStack
         self.maxChoices = maxChoices
@@ -126,7 +129,7 @@ final class EncodedProgram: @unchecked Sendable {
         folioMapping.deallocate(); folioBufferList.deallocate(); bufferFolio.deallocate()
         threadCodeStart.deallocate(); threadPCField.deallocate()
         liveMaskStart.deallocate(); liveMaskWords.deallocate(); threadFirstWord.deallocate(); threadWordCount.deallocate()
-        mayWrite.deallocate(); reads.deallocate()
+        mayWrite.deallocate(); reads.deallocate(); ownerFields.deallocate()
     }
 }
 

@@ -118,12 +118,14 @@ public enum IROp: Sendable {
     case store(Int, CExpr?, CExpr)
     /// Nondeterministic choice: continue at one of the targets.
     case choose([Int])
+    /// `count_vm_event(ITEM)`: no effect on the state; the cost exploration counts it.
+    case countEvent(Int)
     /// The thread has finished.
     case finish
 
     public var isVisible: Bool {
         switch self {
-        case .assign, .setAdd, .setRemove, .setClear, .branch, .jump: return false
+        case .assign, .setAdd, .setRemove, .setClear, .branch, .jump, .countEvent: return false
         case .assert(let e, _): return e.readsShared
         default: return true
         }

@@ -25,6 +25,8 @@ public final class Program: @unchecked Sendable {
     public let bufferFlagBase: [Int]
     public let expectations: [ExpectedVerdict]
     public let analysis: Analysis
+    /// With owner tracking: the field holding (thread + 1) of the task that locked each folio.
+    public let ownerFields: [FieldID]
     let encoded: EncodedProgram
     /// Flags and shared variables at their initial values, every pc 0, nothing folded yet.
     public let rawInitialState: [UInt64]
@@ -52,6 +54,7 @@ public final class Program: @unchecked Sendable {
         self.folioFlagBase = folioFlagBase
         self.bufferFlagBase = bufferFlagBase
         expectations = c.expectations
+        ownerFields = c.ownerFields
         analysis = Analysis(compiler: c, fields: fields, threads: c.threads, words: words)
 
         var enc = Encoder(shared: c.shared, folioFlagBase: folioFlagBase, bufferFlagBase: bufferFlagBase,
@@ -108,12 +111,13 @@ public final class Program: @unchecked Sendable {
                 e.op = .choose; e.target = Int32(targets.count); e.count = Int32(ts.count)
                 targets.append(contentsOf: ts.map { Int32($0) })
                 maxChoices = max(maxChoices, ts.count)
+            case .countEvent(let item): e.op = .countEvent; e.field = Int32(item)
             case .finish: e.op = .finish
             }
             instructions.append(e)
         }
         encoded = EncodedProgram(instructions: instructions, code: enc.code, fields: fields, chooseTargets: targets,
-                                 lists: c.lists, folios: c.folios, buffers: c.buffers, threads: c.threads,
+                                 lists: c.lists, folios: c.folios, buffers: c.buffers, threads: c.threads, ownerFields: c.ownerFields,
                                  analysis: analysis, maxStack: enc.maxStack + 2, maxChoices: maxChoices)
 
         var state = [UInt64](repeating: 0, count: words)
@@ -158,7 +162,7 @@ public final class Program: @unchecked Sendable {
 
 extension Program {
     /// Compiles a loaded model; nil after reporting errors.
-    public static func compile(_ model: LoadedModel, diagnostics: DiagnosticEngine) -> Program? {
-        Compiler(model: model, diagnostics: diagnostics).compile()
+    public static func compile(_ model: LoadedModel, diagnostics: DiagnosticEngine, options: CompileOptions = CompileOptions()) -> Program? {
+        Compiler(model: model, diagnostics: diagnostics, options: options).compile()
     }
 }

@@ -54,6 +54,10 @@ public struct GateReport {
             if !removed.isEmpty { out += "; removed \(removed.count) stale: \(removed.map(\.path).joined(separator: ", "))" }
             out += "\n"
         }
+        if let m = r.matrixChecked {
+            let stale = r.problems.contains { $0.hasPrefix(m) }
+            out += "matrix: \(m) \(r.matrixUpdated ? "rewritten" : stale ? "is out of date" : "is up to date")\n"
+        }
         let written = r.cells.filter { $0.newTrace }.compactMap(\.trace)
         if !written.isEmpty { out += "new traces written: \(written.joined(separator: ", "))\n" }
         out += "\n"

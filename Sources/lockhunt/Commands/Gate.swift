@@ -1,3 +1,4 @@
+import Foundation
 import LockhuntKit
 
 /// `lockhunt gate`: the CI regression gate over the scenario x policy matrix.
@@ -11,7 +12,7 @@ enum GateCommand: Command {
     folder as <scenario>.<policy>.trace if none is committed; every trace there is then replayed
     against the current models.
     exit: 0 everything matches; 1 a mismatch, an incomplete search, a trace that no longer
-    replays, or a new finding whose trace is not committed; 2 an error.
+    replays, a new finding whose trace is not committed, or a stale docs/MATRIX.md; 2 an error.
     --update-traces rewrites the committed traces (and removes those of pairs that no longer
     have a finding) after an intended model change; commit the result.
     """
@@ -19,6 +20,9 @@ enum GateCommand: Command {
         OptionSpec(name: "--junit", value: "FILE", help: "Write JUnit XML: one test case per scenario x policy and per trace"),
         OptionSpec(name: "--json", value: "FILE", help: "Write the full results as JSON"),
         OptionSpec(name: "--update-traces", value: nil, help: "Rewrite the committed traces after an intended model change"),
+        OptionSpec(name: "--matrix", value: "FILE", help: "Fail when FILE differs from 'lockhunt matrix' (default docs/MATRIX.md, if present)"),
+        OptionSpec(name: "--no-matrix", value: nil, help: "Do not check the matrix file"),
+        OptionSpec(name: "--update-matrix", value: nil, help: "Rewrite the matrix file when it is stale"),
         OptionSpec(name: "--trace-dir", value: "DIR", help: "The committed traces (default Traces)"),
         OptionSpec(name: "--policy-dir", value: "DIR", help: "Where policy names are looked up"),
         OptionSpec(name: "--jobs", value: "N", help: "Checks run at once (default: one per core)"),
@@ -32,6 +36,11 @@ enum GateCommand: Command {
         options.traceDir = args.string("--trace-dir") ?? "Traces"
         options.policyDir = args.string("--policy-dir")
         options.updateTraces = args.has("--update-traces")
+        options.updateMatrix = args.has("--update-matrix")
+        if !args.has("--no-matrix") {
+            if let m = args.string("--matrix") { options.matrixFile = m }
+            else if args.positional.isEmpty, FileManager.default.fileExists(atPath: "docs/MATRIX.md") { options.matrixFile = "docs/MATRIX.md" }
+        }
         if let j = try args.positiveInt("--jobs") { options.jobs = j }
         options.search.timeLimit = try args.positiveSeconds("--time-limit")
         options.search.maxStates = try args.positiveInt("--max-states")
