@@ -31,14 +31,15 @@ struct SearchTests {
         thread t1 { for (int i = 0; i < 5; i++) a = a + 1; }
         thread t2 { for (int i = 0; i < 5; i++) b = b + 1; }
         """).program)
-        let full = TestSupport.explore(program)
+        // Unreduced, the two independent counters give 6 x 6 states.
+        let full = TestSupport.explore(program) { $0.reductions = .none }
         #expect(TestSupport.verdict(full) == "ok")
         #expect(full.stats.states == 36)
-        let cut = TestSupport.explore(program) { $0.maxStates = 10 }
+        let cut = TestSupport.explore(program) { $0.maxStates = 10; $0.reductions = .none }
         #expect(TestSupport.verdict(cut) == "incomplete")
         #expect(cut.limit == .maxStates)
         // A limit at the exact size of the state space is not hit.
-        let exact = TestSupport.explore(program) { $0.maxStates = 36 }
+        let exact = TestSupport.explore(program) { $0.maxStates = 36; $0.reductions = .none }
         #expect(exact.limit == nil)
     }
 
@@ -50,9 +51,9 @@ struct SearchTests {
         thread t2 { for (int i = 0; i < 30; i++) b = b + 1; }
         thread t3 { for (int i = 0; i < 30; i++) c = c + 1; }
         """).program)
-        let stopped = TestSupport.explore(program) { $0.shouldStop = { true } }
+        let stopped = TestSupport.explore(program) { $0.shouldStop = { true }; $0.reductions = .none }
         #expect(stopped.limit == .interrupted)
-        let timed = TestSupport.explore(program) { $0.timeLimit = 0.000001 }
+        let timed = TestSupport.explore(program) { $0.timeLimit = 0.000001; $0.reductions = .none }
         #expect(timed.limit == .timeLimit)
         #expect(TestSupport.verdict(timed) == "incomplete")
     }

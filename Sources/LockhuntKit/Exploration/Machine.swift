@@ -2,7 +2,7 @@
 /// holds raw pointers into the program's tables (valid while the `Program` is alive) and a
 /// scratch stack, so that computing a successor allocates nothing.
 struct Machine {
-    private let ins: UnsafeMutablePointer<EncodedInstruction>
+    let ins: UnsafeMutablePointer<EncodedInstruction>
     private let code: UnsafeMutablePointer<Int32>
     private let fields: UnsafeMutablePointer<Field>
     private let chooseTargets: UnsafeMutablePointer<Int32>
@@ -20,14 +20,17 @@ struct Machine {
     private let threadWordCount: UnsafeMutablePointer<Int32>
     let mayWrite: UnsafeMutablePointer<UInt64>
     let reads: UnsafeMutablePointer<UInt64>
+    let writes: UnsafeMutablePointer<UInt64>
+    let mayRead: UnsafeMutablePointer<UInt64>
     /// Folio owner fields, or nil when the program does not track owners.
     private let ownerFields: UnsafeMutablePointer<Int32>?
+    private let fieldResource: UnsafeMutablePointer<Int32>
     let resourceWords: Int
     let words: Int
     let threadCount: Int
     let maxChoices: Int
-    private let folioCount: Int64
-    private let bufferCount: Int64
+    let folioCount: Int64
+    let bufferCount: Int64
     private let listCount: Int64
     private let stack: UnsafeMutablePointer<Int64>
 
@@ -64,7 +67,10 @@ struct Machine {
         threadWordCount = e.threadWordCount.baseAddress!
         mayWrite = e.mayWrite.baseAddress!
         reads = e.reads.baseAddress!
+        writes = e.writes.baseAddress!
+        mayRead = e.mayRead.baseAddress!
         ownerFields = p.ownerFields.isEmpty ? nil : e.ownerFields.baseAddress!
+        fieldResource = e.fieldResource.baseAddress!
         resourceWords = e.resourceWords
         words = p.wordsPerState
         threadCount = p.threads.count
@@ -125,6 +131,11 @@ struct Machine {
     }
 
     @inline(__always)
+    func note(_ row: UnsafeMutablePointer<UInt64>, _ r: Int) {
+        if r >= 0 { row[r &>> 6] |= UInt64(1) &<< UInt64(r & 63) }
+    }
+
+    @inline(__always)
     mutating func fail(_ kind: Fault.Kind, _ pc: Int, _ value: Int64 = 0, _ extra: Int64 = 0) -> Bool {
         fault.kind = kind
         fault.pc = Int32(pc)
@@ -139,7 +150,9 @@ struct Machine {
     // MARK: - Expressions
 
     /// Evaluates the bytecode at `start`; nil after a fault (division by zero, NULL, ...).
-    mutating func eval(_ start: Int32, _ s: UnsafePointer<UInt64>, _ pc: Int) -> Int64? {
+    /// With `collect`, also sets there the bit of every resource the evaluation reads (the
+    /// partial-order reduction and the deadlock check want exact read sets).
+    mutating func eval(_ start: Int32, _ s: UnsafePointer<UInt64>, _ pc: Int, collect: UnsafeMutablePointer<UInt64>? = nil) -> Int64? {
         var ip = Int(start)
         var sp = 0
         let st = stack
@@ -150,6 +163,7 @@ struct Machine {
             case .const64:
                 st[sp] = (Int64(code[ip + 1]) << 32) | Int64(UInt32(bitPattern: code[ip + 2])); sp += 1; ip += 3
             case .field:
+                if let c = collect { note(c, Int(fieldResource[Int(code[ip + 1])])) }
                 st[sp] = get(s, code[ip + 1]); sp += 1; ip += 2
             case .sharedIndexed:
                 var i = st[sp - 1]
@@ -159,14 +173,21 @@ struct Machine {
                     i -= 1
                 }
                 if i < 0 || i >= count { _ = fail(.indexOutOfRange, pc, i, count); return nil }
+                if let c = collect { note(c, Int(fieldResource[Int(code[ip + 1] + Int32(i))])) }
                 st[sp - 1] = get(s, code[ip + 1] + Int32(i)); ip += 4
             case .folioFlag:
                 let f = st[sp - 1]
                 if f <= 0 || f > folioCount { _ = fail(.nullFolio, pc); return nil }
+                // Flag bitmaps start at bit 0, one folio count apart: the flag is base / count.
+                if let c = collect { note(c, Int(f - 1) * FolioFlag.allCases.count + Int(code[ip + 1]) / Int(folioCount)) }
                 st[sp - 1] = testBit(s, Int(code[ip + 1]) + Int(f) - 1) ? 1 : 0; ip += 2
             case .bufferFlag:
                 let b = st[sp - 1]
                 if b <= 0 || b > bufferCount { _ = fail(.nullBuffer, pc); return nil }
+                if let c = collect {
+                    let flag = (Int(code[ip + 1]) - FolioFlag.allCases.count * Int(folioCount)) / Int(bufferCount)
+                    note(c, FolioFlag.allCases.count * Int(folioCount) + Int(b - 1) * BufferFlag.allCases.count + flag)
+                }
                 st[sp - 1] = testBit(s, Int(code[ip + 1]) + Int(b) - 1) ? 1 : 0; ip += 2
             case .setMember:
                 let f = st[sp - 1]
@@ -479,6 +500,38 @@ struct Machine {
     func mayStillWrite(_ s: UnsafePointer<UInt64>, _ t: Int, _ r: Int) -> Bool {
         let row = globalPC(s, t) * resourceWords
         return mayWrite[row + r / 64] & (UInt64(1) << UInt64(r % 64)) != 0
+    }
+
+    func fieldResource(_ f: Int32) -> Int32 { fieldResource[Int(f)] }
+
+    /// What blocked thread `t` waits for, as a resource row: the lock or flag of its operand, or
+    /// exactly what its wait_event condition reads in this state.
+    mutating func awaitedResources(_ s: UnsafePointer<UInt64>, _ t: Int, into row: UnsafeMutablePointer<UInt64>) {
+        for k in 0..<resourceWords { row[k] = 0 }
+        let g = globalPC(s, t)
+        let i = ins[g]
+        if i.op == .waitEvent {
+            if eval(i.expr, s, g, collect: row) == nil {
+                let r = g * resourceWords
+                for k in 0..<resourceWords { row[k] = reads[r + k] }
+            }
+            return
+        }
+        guard let x = eval(i.expr, s, g), x > 0 else { return }
+        let folioFlags = FolioFlag.allCases.count
+        switch i.op {
+        case .folioLock: note(row, Int(x - 1) * folioFlags + FolioFlag.locked.rawValue)
+        case .waitFolioFlagClear: note(row, Int(x - 1) * folioFlags + Int(i.flag))
+        case .lockBuffer: note(row, Int(folioCount) * folioFlags + Int(x - 1) * BufferFlag.allCases.count + BufferFlag.locked.rawValue)
+        default: break
+        }
+    }
+
+    /// Does thread `t` (in `s`) possibly write, from now on, any resource of `row`?
+    func mayStillWrite(_ s: UnsafePointer<UInt64>, _ t: Int, any row: UnsafePointer<UInt64>) -> Bool {
+        let r = globalPC(s, t) * resourceWords
+        for k in 0..<resourceWords where mayWrite[r + k] & row[k] != 0 { return true }
+        return false
     }
 
     /// Does thread `t` (in `s`) possibly write, from now on, anything step `readerPC` reads?

@@ -1,9 +1,51 @@
 /// Explores every interleaving of a program, breadth-first (the first finding then has a
 /// shortest trace) or depth-first, and reports deadlocks and violations.
+/// Reductions of the state space that keep verdicts exact, each switchable.
+public struct Reductions: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// Persistent sets (Exploration/PartialOrder.swift).
+    public static let partialOrder = Reductions(rawValue: 1)
+    /// Interchangeable threads (Exploration/Symmetry.swift).
+    public static let symmetry = Reductions(rawValue: 2)
+
+    public static let none: Reductions = []
+    public static let all: Reductions = [.partialOrder, .symmetry]
+
+    /// `none`, `por`, `sym`, `all`, or a comma-separated list.
+    public init?(name: String) {
+        var r = Reductions.none
+        for part in name.split(separator: ",") {
+            switch part {
+            case "none": break
+            case "por": r.insert(.partialOrder)
+            case "sym": r.insert(.symmetry)
+            case "all": r.formUnion(.all)
+            default: return nil
+            }
+        }
+        self = r
+    }
+
+    public var name: String {
+        switch self {
+        case .none: return "none"
+        case .all: return "all"
+        case .partialOrder: return "por"
+        case .symmetry: return "sym"
+        default: return "\(rawValue)"
+        }
+    }
+}
+
 public struct SearchOptions: Sendable {
     public enum Order: String, Sendable { case breadthFirst = "bfs", depthFirst = "dfs" }
 
     public var order: Order = .breadthFirst
+    public var reductions: Reductions = .all
+    /// States deeper than this are not expanded (used to recover a shortest trace).
+    var maxDepth: Int? = nil
     public var maxStates: Int? = nil
     public var timeLimit: Double? = nil
     public var maxMemory: Int? = nil
@@ -69,6 +111,9 @@ public struct SearchResult: Sendable {
     public var findings: [RawFinding]
     /// nil when the search covered every reachable state (or stopped at a finding).
     public var limit: SearchLimit?
+    /// The first finding's trace is a shortest one (always so without reductions; with them,
+    /// when the unreduced search up to its depth stayed within its budget).
+    public var shortest = true
 }
 
 public struct Explorer {
@@ -81,6 +126,29 @@ public struct Explorer {
     }
 
     public func run() -> SearchResult {
+        var result = explore()
+        // Reductions keep verdicts exact but not trace lengths: look for a shorter trace in the
+        // unreduced graph, up to the depth of the one found, within a budget.
+        if options.reductions != .none, options.order == .breadthFirst, !options.allFindings,
+           let first = result.findings.first {
+            var exact = options
+            exact.reductions = .none
+            // Deep enough for every finding as short as this one: a violation's trace has one
+            // step more than the state it starts from.
+            if case .violation = first.kind { exact.maxDepth = first.path.count } else { exact.maxDepth = first.path.count - 1 }
+            exact.maxStates = max(200_000, 20 * result.stats.states)
+            exact.progress = nil
+            let shorter = Explorer(program: program, options: exact).explore()
+            if let f = shorter.findings.first {
+                result.findings = [f]
+            } else {
+                result.shortest = false
+            }
+        }
+        return result
+    }
+
+    func explore() -> SearchResult {
         var machine = Machine(program)
         defer { machine.release() }
         let words = program.wordsPerState
@@ -93,7 +161,9 @@ public struct Explorer {
 
         let cur = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
         let succ = UnsafeMutablePointer<UInt64>.allocate(capacity: words * max(1, machine.maxChoices))
-        defer { cur.deallocate(); succ.deallocate() }
+        let por = Machine.PORScratch(threads: machine.threadCount, resourceWords: machine.resourceWords)
+        defer { cur.deallocate(); succ.deallocate(); por.release() }
+        let reducePO = options.reductions.contains(.partialOrder)
 
         func path(_ i: Int) -> [[UInt64]] {
             store.path(to: i).map { Array(UnsafeBufferPointer(start: store.state($0), count: words)) }
@@ -119,6 +189,9 @@ public struct Explorer {
         var head = 0
         var expanded = 0
         var lastReport = 0.0
+        // A violation found while expanding level k has k + 1 steps, but a deadlock state still
+        // waiting in level k has only k: finish the level's deadlock checks before reporting.
+        var pendingViolation: (finding: RawFinding, depth: Int)? = nil
 
         while true {
             // Next state: the queue is the store itself for BFS, an explicit stack for DFS.
@@ -134,6 +207,10 @@ public struct Explorer {
             cur.update(from: store.state(index), count: words)
             let depth = Int(depthOf[index])
             stats.depth = max(stats.depth, depth)
+            if let p = pendingViolation, depth > p.depth {
+                findings.append(p.finding)
+                return finish(nil)
+            }
 
             expanded += 1
             if expanded & 255 == 0 {
@@ -149,7 +226,8 @@ public struct Explorer {
             }
 
             // Deadlock: blocked tasks nobody can wake.
-            let dead = machine.deadlockedThreads(cur, resources)
+            let masks = machine.statusMasks(cur)
+            let dead = machine.deadlockedThreads(cur, blocked: masks.blocked, unfinished: masks.unfinished, scratch: por)
             if dead != 0 {
                 var threads: [Int] = []
                 var sig: [Int] = [0]
@@ -167,9 +245,19 @@ public struct Explorer {
                     if !options.allFindings { return finish(nil) }
                 }
             }
+            if pendingViolation != nil { continue }
 
+            if let limit = options.maxDepth, depth >= limit { continue }
+            var expand = masks.enabled
+            if reducePO {
+                expand = machine.persistentSet(cur, enabled: masks.enabled, blocked: masks.blocked, unfinished: masks.unfinished,
+                                               resources: resources, scratch: por)
+            }
             var moved = false
-            for t in 0..<machine.threadCount {
+            var threadsLeft = expand
+            while threadsLeft != 0 {
+                let t = threadsLeft.trailingZeroBitCount
+                threadsLeft &= threadsLeft - 1
                 let n = machine.step(cur, t, succ)
                 if n < 0 {
                     let fault = machine.fault
@@ -179,9 +267,15 @@ public struct Explorer {
                         var f = RawFinding(kind: .violation(fault), path: path(index))
                         f.faultingThread = t
                         f.faultingChoice = 0
-                        // Which branch of a choice faulted: the machine stops at the first.
-                        findings.append(f)
-                        if !options.allFindings { return finish(nil) }
+                        if options.allFindings {
+                            findings.append(f)
+                        } else if options.order == .depthFirst {
+                            findings.append(f)
+                            return finish(nil)
+                        } else {
+                            pendingViolation = (f, depth)
+                            break
+                        }
                     }
                     moved = true
                     continue
@@ -200,14 +294,13 @@ public struct Explorer {
                     }
                 }
             }
-            if !moved {
-                // No thread can move: a run ended. With every thread finished that is a
-                // complete run; otherwise the deadlock check above has reported it.
-                var allFinished = true
-                for t in 0..<machine.threadCount where machine.status(cur, t) != .finished { allFinished = false; break }
-                if allFinished { stats.completedRuns += 1 }
+            if !moved && masks.unfinished == 0 {
+                // Every thread finished: a complete run. (A state where nothing can move but some
+                // thread has not finished is a deadlock, reported above.)
+                stats.completedRuns += 1
             }
         }
+        if let p = pendingViolation { findings.append(p.finding) }
         return finish(nil)
     }
 }

@@ -96,7 +96,6 @@ public struct FindingBuilder {
         defer { machine.release() }
         let held = holders(trs, steps)
         var tasks: [BlockedTask] = []
-        var waitRes: [Int: Int] = [:]
         state.withUnsafeBufferPointer { sp in
             let s = sp.baseAddress!
             for t in threads {
@@ -107,8 +106,9 @@ public struct FindingBuilder {
                     object = machine.eval(program.encoded.instructions[pc].expr, s, pc) ?? 0
                 }
                 let wait = program.describeWait(pc: pc, object: object)
-                let res = machine.awaitedResource(s, t, program.analysis.resources)
-                waitRes[t] = res
+                let awaited = UnsafeMutablePointer<UInt64>.allocate(capacity: machine.resourceWords)
+                defer { awaited.deallocate() }
+                machine.awaitedResources(s, t, into: awaited)
                 var lockName: String? = nil
                 switch ins.op {
                 case .folioLock: lockName = "folio \(program.folioName(object))"
@@ -121,9 +121,8 @@ public struct FindingBuilder {
                 }
                 let chain = program.callChain(site: ins.site).map(\.function)
                 var releasers: [String] = []
-                for u in threads where u != t {
-                    let wakes = res >= 0 ? machine.mayStillWrite(s, u, res) : machine.mayStillWriteAnyRead(s, u, readerPC: pc)
-                    if wakes { releasers.append(program.threads[u].name) }
+                for u in threads where u != t && machine.mayStillWrite(s, u, any: awaited) {
+                    releasers.append(program.threads[u].name)
                 }
                 tasks.append(BlockedTask(thread: program.threads[t].name, waitsFor: wait, location: program.location(ofPC: pc),
                                          function: program.function(site: ins.site, thread: t), callChain: chain, holds: mine,

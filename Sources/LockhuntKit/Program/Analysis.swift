@@ -12,6 +12,8 @@ public struct Analysis: Sendable {
     let writes: BitRows
     /// Row per global pc: resources the thread may write from here until it finishes.
     let mayWrite: BitRows
+    /// Row per global pc: resources the thread may read from here until it finishes.
+    let mayRead: BitRows
     /// Object ids (folio, buffer or list ids) each object-valued field may hold.
     public let pointsTo: [FieldID: Set<Int>]
     /// Per global pc: index into `liveMaskWords` of the masks for that thread's local words.
@@ -35,12 +37,13 @@ public struct Analysis: Sendable {
     }
 
     init(compiler c: Compiler, fields: [Field], threads: [ThreadInfo], words: Int) {
-        let res = ResourceMap(folioCount: c.folios.count, bufferCount: c.buffers.count, sharedCount: c.shared.count)
+        let res = ResourceMap(folioCount: c.folios.count, bufferCount: c.buffers.count, sharedElements: c.shared.map(\.count))
         resources = res
         let n = c.ir.count
         var reads = BitRows(rows: n, width: res.words)
         var writes = BitRows(rows: n, width: res.words)
         var mayWrite = BitRows(rows: n, width: res.words)
+        var mayRead = BitRows(rows: n, width: res.words)
         var pts: [FieldID: Set<Int>] = [:]
 
         // Points-to, flow-insensitive per thread, to a fixpoint.
@@ -91,9 +94,23 @@ public struct Analysis: Sendable {
         // Resources read and written by each step.
         func folios(_ e: CExpr) -> Set<Int> { eval(e).filter { $0 >= 1 && $0 <= c.folios.count } }
         func bufs(_ e: CExpr) -> Set<Int> { eval(e).filter { $0 >= 1 && $0 <= c.buffers.count } }
+        /// The elements of shared variable `v` an index may select: a constant one, the folios a
+        /// folio index may name, or all of them.
+        func elements(_ v: Int, _ index: CExpr?) -> [Int] {
+            let info = c.shared[v]
+            guard let index else { return [0] }
+            if let k = index.constantValue {
+                let e = info.perFolio ? Int(k) - 1 : Int(k)
+                return e >= 0 && e < info.count ? [e] : []
+            }
+            if info.perFolio { return folios(index).map { $0 - 1 }.filter { $0 < info.count } }
+            return Array(0..<info.count)
+        }
         func sharedReads(_ e: CExpr, _ row: Int) {
             switch e {
-            case .shared(let v, let i, _): reads.insert(row, res.shared(v)); if let i { sharedReads(i, row) }
+            case .shared(let v, let i, _):
+                for k in elements(v, i) { reads.insert(row, res.shared(v, k)) }
+                if let i { sharedReads(i, row) }
             case .folioFlag(let k, let x): for f in folios(x) { reads.insert(row, res.folio(f, k)) }; sharedReads(x, row)
             case .bufferFlag(let k, let x): for b in bufs(x) { reads.insert(row, res.buffer(b, k)) }; sharedReads(x, row)
             case .setMember(_, let x), .listLength(let x), .folioBuffers(let x), .folioMapping(let x), .bufferFolio(let x),
@@ -122,18 +139,19 @@ public struct Analysis: Sendable {
             case .waitEvent(let e), .assert(let e, _), .load(_, let e), .branch(let e, _):
                 sharedReads(e, pc)
             case .store(let v, let i, let x):
-                writes.insert(pc, res.shared(v))
+                for k in elements(v, i) { writes.insert(pc, res.shared(v, k)) }
                 if let i { sharedReads(i, pc) }
                 sharedReads(x, pc)
             default: break
             }
         }
 
-        // mayWrite: backwards over each thread's control flow graph, to a fixpoint.
+        // mayWrite and mayRead: backwards over each thread's control flow graph, to a fixpoint.
         for t in threads {
             let base = t.codeStart
             for pc in 0..<t.codeCount {
                 for r in writes.members(base + pc) { mayWrite.insert(base + pc, r) }
+                for r in reads.members(base + pc) { mayRead.insert(base + pc, r) }
             }
             var again = true
             while again {
@@ -141,6 +159,7 @@ public struct Analysis: Sendable {
                 for pc in stride(from: t.codeCount - 1, through: 0, by: -1) {
                     for s in Analysis.successors(c.ir[base + pc].op, pc) where s >= 0 && s < t.codeCount {
                         if mayWrite.formUnion(base + pc, with: base + s) { again = true }
+                        if mayRead.formUnion(base + pc, with: base + s) { again = true }
                     }
                 }
             }
@@ -148,6 +167,7 @@ public struct Analysis: Sendable {
         self.reads = reads
         self.writes = writes
         self.mayWrite = mayWrite
+        self.mayRead = mayRead
 
         // Liveness of locals, per thread, then the masks applied at each resting point.
         var maskStart = [Int](repeating: 0, count: n)

@@ -78,8 +78,12 @@ final class EncodedProgram: @unchecked Sendable {
     let threadWordCount: UnsafeMutableBufferPointer<Int32>
     let mayWrite: UnsafeMutableBufferPointer<UInt64>
     let reads: UnsafeMutableBufferPointer<UInt64>
+    let writes: UnsafeMutableBufferPointer<UInt64>
+    let mayRead: UnsafeMutableBufferPointer<UInt64>
     /// Empty unless the program tracks folio owners.
     let ownerFields: UnsafeMutableBufferPointer<Int32>
+    /// Per field: its resource (shared variable element), or -1 for locals.
+    let fieldResource: UnsafeMutableBufferPointer<Int32>
     let resourceWords: Int
     let maxStack: Int
     let maxChoices: Int
@@ -91,7 +95,7 @@ final class EncodedProgram: @unchecked Sendable {
     }
 
     init(instructions: [EncodedInstruction], code: [Int32], fields: [Field], chooseTargets: [Int32],
-         lists: ListTable, folios: [FolioInfo], buffers: [BufferInfo], threads: [ThreadInfo], ownerFields: [FieldID], analysis: Analysis,
+         lists: ListTable, folios: [FolioInfo], buffers: [BufferInfo], threads: [ThreadInfo], ownerFields: [FieldID], fieldResources: [Int32], analysis: Analysis,
          maxStack: Int, maxChoices: Int) {
         self.instructions = EncodedProgram.copy(instructions)
         self.code = EncodedProgram.copy(code)
@@ -117,7 +121,10 @@ final class EncodedProgram: @unchecked Sendable {
         threadWordCount = EncodedProgram.copy(analysis.localWordRange.map { Int32($0.count) })
         mayWrite = EncodedProgram.copy(analysis.mayWrite.bits)
         reads = EncodedProgram.copy(analysis.reads.bits)
+        writes = EncodedProgram.copy(analysis.writes.bits)
+        mayRead = EncodedProgram.copy(analysis.mayRead.bits)
         self.ownerFields = EncodedProgram.copy(ownerFields.map { Int32($0) })
+        fieldResource = EncodedProgram.copy(fieldResources)
         resourceWords = analysis.resources.words
         self.maxStack = maxStack
         self.maxChoices = maxChoices
@@ -129,7 +136,7 @@ final class EncodedProgram: @unchecked Sendable {
         folioMapping.deallocate(); folioBufferList.deallocate(); bufferFolio.deallocate()
         threadCodeStart.deallocate(); threadPCField.deallocate()
         liveMaskStart.deallocate(); liveMaskWords.deallocate(); threadFirstWord.deallocate(); threadWordCount.deallocate()
-        mayWrite.deallocate(); reads.deallocate(); ownerFields.deallocate()
+        mayWrite.deallocate(); reads.deallocate(); writes.deallocate(); mayRead.deallocate(); ownerFields.deallocate(); fieldResource.deallocate()
     }
 }
 

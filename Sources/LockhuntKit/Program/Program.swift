@@ -100,7 +100,10 @@ public final class Program: @unchecked Sendable {
                 e.op = .load; e.field = Int32(f); e.expr = enc.encode(x)
                 // A flag test records the folio or buffer it tested, for traces.
                 switch x {
-                case .folioFlag(_, let o), .bufferFlag(_, let o): e.expr2 = enc.encode(o)
+                case .folioFlag(let k, let o):
+                    e.expr2 = enc.encode(o); e.flag = UInt8(k.rawValue); e.value = 1
+                case .bufferFlag(let k, let o):
+                    e.expr2 = enc.encode(o); e.flag = UInt8(k.rawValue); e.value = 2
                 default: break
                 }
             case .store(let v, let i, let x):
@@ -116,8 +119,12 @@ public final class Program: @unchecked Sendable {
             }
             instructions.append(e)
         }
+        var fieldResources = [Int32](repeating: -1, count: fields.count)
+        for (v, info) in c.shared.enumerated() {
+            for k in 0..<info.count { fieldResources[info.firstField + k] = Int32(analysis.resources.shared(v, k)) }
+        }
         encoded = EncodedProgram(instructions: instructions, code: enc.code, fields: fields, chooseTargets: targets,
-                                 lists: c.lists, folios: c.folios, buffers: c.buffers, threads: c.threads, ownerFields: c.ownerFields,
+                                 lists: c.lists, folios: c.folios, buffers: c.buffers, threads: c.threads, ownerFields: c.ownerFields, fieldResources: fieldResources,
                                  analysis: analysis, maxStack: enc.maxStack + 2, maxChoices: maxChoices)
 
         var state = [UInt64](repeating: 0, count: words)

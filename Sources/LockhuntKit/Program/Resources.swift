@@ -1,9 +1,24 @@
 /// Numbers every piece of shared state that a step can read or write: each flag of each folio
-/// and buffer, and each shared variable (an array counts as one). Analyses speak in sets of these.
+/// and buffer, and each element of each shared variable. Analyses speak in sets of these.
 public struct ResourceMap: Sendable {
     public let folioCount: Int
     public let bufferCount: Int
+    /// First resource of each shared variable's elements, relative to the shared base.
+    public let sharedFirst: [Int]
     public let sharedCount: Int
+
+    public init(folioCount: Int, bufferCount: Int, sharedElements: [Int]) {
+        self.folioCount = folioCount
+        self.bufferCount = bufferCount
+        var first: [Int] = []
+        var n = 0
+        for c in sharedElements {
+            first.append(n)
+            n += c
+        }
+        sharedFirst = first
+        sharedCount = n
+    }
 
     public var count: Int { folioCount * FolioFlag.allCases.count + bufferCount * BufferFlag.allCases.count + sharedCount }
     /// 64-bit words in one resource set.
@@ -13,12 +28,16 @@ public struct ResourceMap: Sendable {
     public func buffer(_ id: Int, _ flag: BufferFlag) -> Int {
         folioCount * FolioFlag.allCases.count + (id - 1) * BufferFlag.allCases.count + flag.rawValue
     }
-    public func shared(_ v: Int) -> Int { folioCount * FolioFlag.allCases.count + bufferCount * BufferFlag.allCases.count + v }
+    /// Element `k` of shared variable `v`.
+    public func shared(_ v: Int, _ k: Int) -> Int {
+        folioCount * FolioFlag.allCases.count + bufferCount * BufferFlag.allCases.count + sharedFirst[v] + k
+    }
 
     public enum Kind: Sendable, Equatable {
         case folio(Int, FolioFlag)
         case buffer(Int, BufferFlag)
-        case shared(Int)
+        /// Shared variable and element.
+        case shared(Int, Int)
     }
 
     public func kind(_ r: Int) -> Kind {
@@ -26,7 +45,9 @@ public struct ResourceMap: Sendable {
         if r < folioCount * fc { return .folio(r / fc + 1, FolioFlag(rawValue: r % fc)!) }
         let r2 = r - folioCount * fc
         if r2 < bufferCount * bc { return .buffer(r2 / bc + 1, BufferFlag(rawValue: r2 % bc)!) }
-        return .shared(r2 - bufferCount * bc)
+        let r3 = r2 - bufferCount * bc
+        let v = (sharedFirst.lastIndex { $0 <= r3 }) ?? 0
+        return .shared(v, r3 - sharedFirst[v])
     }
 }
 

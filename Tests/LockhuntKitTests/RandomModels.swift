@@ -1,0 +1,76 @@
+/// A seeded generator of small random models: a few threads over a few folios, buffers and
+/// shared counters, using every primitive (locks, trylocks, flags, writeback, handoffs through
+/// wait_event, bounded loops, choices, asserts). Models may deadlock or break an assertion;
+/// what matters is that every search mode agrees on them.
+struct RandomModels {
+    /// SplitMix64: small, fast, and the same on every platform.
+    struct RNG {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
+        mutating func chance(_ percent: Int) -> Bool { int(100) < percent }
+    }
+
+    static func generate(seed: UInt64) -> String {
+        var rng = RNG(state: seed)
+        let folios = 2 + rng.int(3)
+        let buffers = rng.int(3)
+        let counters = 1 + rng.int(2)
+        let threads = 2 + rng.int(3)
+        var out = "// random model, seed \(seed)\n"
+        for f in 0..<folios { out += "folio F\(f)\(rng.chance(30) ? " { dirty; }" : "");\n" }
+        for b in 0..<buffers { out += "buffer B\(b) of F\(b % folios);\n" }
+        for c in 0..<counters { out += "shared int c\(c);\n" }
+        func folio(_ r: inout RNG) -> String { "F\(r.int(folios))" }
+        func counter(_ r: inout RNG) -> String { "c\(r.int(counters))" }
+        func statement(_ r: inout RNG, depth: Int) -> String {
+            switch r.int(depth > 1 ? 9 : 12) {
+            case 0:
+                let f = folio(&r)
+                return "folio_lock(\(f)); \(statement(&r, depth: depth + 1)) folio_unlock(\(f));"
+            case 1:
+                let f = folio(&r)
+                return "if (folio_trylock(\(f))) { \(statement(&r, depth: depth + 1)) folio_unlock(\(f)); }"
+            case 2:
+                if buffers == 0 { return "\(counter(&r)) = \(counter(&r)) + 1;" }
+                let b = "B\(r.int(buffers))"
+                return r.chance(50) ? "lock_buffer(\(b)); \(statement(&r, depth: depth + 1)) unlock_buffer(\(b));"
+                    : "if (trylock_buffer(\(b))) unlock_buffer(\(b));"
+            case 3:
+                let c = counter(&r)
+                return "\(c) = \(c) + 1;"
+            case 4:
+                return "wait_event(\(counter(&r)) >= \(1 + r.int(2)));"
+            case 5:
+                let f = folio(&r)
+                return "if (folio_test_dirty(\(f))) folio_clear_dirty(\(f)); else folio_mark_dirty(\(f));"
+            case 6:
+                return "either { \(statement(&r, depth: depth + 1)) } or { \(statement(&r, depth: depth + 1)) }"
+            case 7:
+                return "for (int i = 0; i < 2; i++) { \(statement(&r, depth: depth + 1)) }"
+            case 8:
+                return "assert(\(counter(&r)) <= \(2 + r.int(4)));"
+            case 9:
+                let f = folio(&r)
+                return "folio_lock(\(f)); if (!folio_test_writeback(\(f))) folio_start_writeback(\(f)); folio_unlock(\(f));"
+            case 10:
+                let f = folio(&r)
+                return "if (folio_test_writeback(\(f))) folio_end_writeback(\(f));"
+            default:
+                return "folio_wait_writeback(\(folio(&r)));"
+            }
+        }
+        for t in 0..<threads {
+            out += "thread t\(t) {\n"
+            for _ in 0..<(2 + rng.int(4)) { out += "\t" + statement(&rng, depth: 0) + "\n" }
+            out += "}\n"
+        }
+        return out
+    }
+}
