@@ -125,7 +125,10 @@ public struct StaticLockOrder: Sendable {
                 for pc in stride(from: n - 1, through: 0, by: -1) {
                     let g = base + pc
                     var acc: [Int: Set<Int>] = [:]
-                    if case .release = effect(p.ir[g].op) { for l in targets(g) { acc[l, default: []].insert(g) } }
+                    // Only releases of a lock the thread did not take itself (on any path).
+                    if case .release = effect(p.ir[g].op) {
+                        for l in targets(g) where held[pc]?[l] == nil { acc[l, default: []].insert(g) }
+                    }
                     for s in Analysis.successors(p.ir[g].op, pc) where s >= 0 && s < n {
                         for (l, pcs) in pending[s] { acc[l, default: []].formUnion(pcs) }
                     }
@@ -137,11 +140,13 @@ public struct StaticLockOrder: Sendable {
                 let g = base + pc
                 guard case .acquire(let kind) = effect(p.ir[g].op), let before = held[pc] else { continue }
                 for b in targets(g) {
-                    for (a, pcs) in before where a != b {
-                        add(a, b, Instance(thread: t, kind: kind, takePC: g, holdPCs: pcs.sorted()))
+                    // Sorted, so that the graph (and its report) is the same from run to run.
+                    for a in before.keys.sorted() where a != b {
+                        add(a, b, Instance(thread: t, kind: kind, takePC: g, holdPCs: before[a]!.sorted()))
                     }
                     guard kind == .blocking else { continue }
-                    for (a, pcs) in pending[pc] where a != b && before[a] == nil {
+                    for a in pending[pc].keys.sorted() where a != b && before[a] == nil {
+                        let pcs = pending[pc][a]!
                         // Released later by this thread, taken by another one.
                         guard acquirers[a]?.contains(where: { $0 != t }) == true else { continue }
                         add(a, b, Instance(thread: t, kind: .handoff, takePC: g, holdPCs: pcs.sorted()))
