@@ -74,7 +74,7 @@ struct PictureTests {
     func docsChartIsCurrent() throws {
         let r = TestSupport.lockhunt(["replay", PictureTests.trace, "--format", "svg"])
         let committed = try String(contentsOfFile: TestSupport.root + "/docs/loop-bh.v5.svg", encoding: .utf8)
-        #expect(committed == r.stdout, "docs/loop-bh.v5.svg is stale: regenerate it and docs/loop-bh.v5.png (see docs/DESIGN.md, "Pictures")")
+        #expect(committed == r.stdout, "docs/loop-bh.v5.svg is stale: regenerate it and docs/loop-bh.v5.png (see Pictures in docs/DESIGN.md)")
     }
 
     @Test("a violation renders too")
