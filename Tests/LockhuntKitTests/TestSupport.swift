@@ -100,8 +100,8 @@ enum TestSupport {
         var stderr: String
     }
 
-    /// Runs the lockhunt binary with `args` in `cwd`.
-    static func lockhunt(_ args: [String], cwd: String = root) -> RunResult {
+    /// Runs the lockhunt binary with `args` in `cwd`, with `input` (if any) as standard input.
+    static func lockhunt(_ args: [String], cwd: String = root, input: String? = nil) -> RunResult {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
@@ -109,7 +109,13 @@ enum TestSupport {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        let inPipe = Pipe()
+        p.standardInput = input == nil ? FileHandle.nullDevice : inPipe
         do { try p.run() } catch { return RunResult(status: -1, stdout: "", stderr: "\(error)") }
+        if let input {
+            inPipe.fileHandleForWriting.write(Data(input.utf8))
+            try? inPipe.fileHandleForWriting.close()
+        }
         // Read before waiting so that a large output cannot fill the pipe and stall the child.
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()

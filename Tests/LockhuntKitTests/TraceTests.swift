@@ -91,6 +91,35 @@ struct TraceTests {
         #expect(result.exitCode == .finding)
     }
 
+    @Test("when an edit changes a thread's path, replay names the step, the last match, and why")
+    func divergenceAfterEdit() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let path = try #require(TraceTests.check("v5", traceDir: dir).tracePath)
+        // jbd2 now queues the bio before locking the buffer: step 1 no longer matches.
+        let original = try String(contentsOfFile: TraceTests.loopBH, encoding: .utf8)
+        let edited = original.replacingOccurrences(of: "\tlock_buffer(bh);\n\tloop_bio_queued = true;", with: "\tloop_bio_queued = true;\n\tlock_buffer(bh);")
+        #expect(edited != original)
+        let copyDir = TestSupport.temporaryDirectory() + "/scenarios"
+        try FileManager.default.createDirectory(atPath: copyDir + "/../lib", withIntermediateDirectories: true)
+        for lib in ["mm.lh", "migrate-move.lh"] {
+            try FileManager.default.copyItem(atPath: TestSupport.root + "/Models/lib/" + lib, toPath: copyDir + "/../lib/" + lib)
+        }
+        var options = Replayer.Options(tracePath: path)
+        options.model = TestSupport.writeModel(edited, name: "loop-bh.lh", in: copyDir)
+        let result = Replayer(options: options).run()
+        guard case .diverged(let step, let reason) = result.outcome else { Issue.record("\(result.output)"); return }
+        #expect(step == 1)
+        #expect(reason.contains("the trace expects jbd2: lock_buffer(bh) -> acquired, but the model does loop_bio_queued = true -> done"))
+        #expect(reason.contains("jbd2's path through jbd2 changed"))
+        // Under v6.2 kcompactd blocks earlier: the reason names the holder, and the last match is shown.
+        var v62 = Replayer.Options(tracePath: path)
+        v62.policy = TestSupport.policy("v6.2").path
+        let r2 = Replayer(options: v62).run()
+        #expect(r2.output.contains("but kcompactd is blocked in lock_buffer(bh) at "))
+        #expect(r2.output.contains("migrate-move.lh:38:4 (buffer bh is held by jbd2 since step 1)"))
+        #expect(r2.output.contains("the last step that matched: 6  kcompactd: folio_test_writeback(X) -> false"))
+    }
+
     @Test("a violation trace replays to its violation")
     func violationRoundTrip() throws {
         let dir = TestSupport.temporaryDirectory()

@@ -77,10 +77,17 @@ public struct FindingBuilder {
             let kind = FindingKind.violation(thread: program.threads[t].name, message: message,
                                              location: fpc >= 0 ? program.location(ofPC: fpc) : "-",
                                              function: fpc >= 0 ? program.function(site: program.ir[fpc].site, thread: t) : "-")
-            return Finding(kind: kind, steps: steps, cycle: [])
+            var finding = Finding(kind: kind, steps: steps, cycle: [])
+            if fpc >= 0 { finding.account = ViolationExplainer(program: program).account(faultPC: fpc, transitions: trs, steps: steps) }
+            return finding
         case .deadlock(let threads):
             let (tasks, cycle) = explainDeadlock(threads, state: last, transitions: trs, steps: steps)
-            return Finding(kind: .deadlock(tasks), steps: steps, cycle: cycle)
+            var finding = Finding(kind: .deadlock(tasks), steps: steps, cycle: cycle)
+            if !raw.path.isEmpty {
+                let timeline = Timeline(program: program, transitions: trs, states: raw.path)
+                finding.scenario = UnsafeScenario(timeline: timeline, tasks: tasks, cycle: cycle, program: program)
+            }
+            return finding
         }
     }
 
@@ -121,13 +128,45 @@ public struct FindingBuilder {
                 }
                 let chain = program.callChain(site: ins.site).map(\.function)
                 var releasers: [String] = []
+                var sites: [ReleaseSite] = []
+                var wanted: [Int] = []
+                for k in 0..<machine.resourceWords {
+                    var x = awaited[k]
+                    while x != 0 { wanted.append(k * 64 + x.trailingZeroBitCount); x &= x - 1 }
+                }
                 for u in threads where u != t && machine.mayStillWrite(s, u, any: awaited) {
                     releasers.append(program.threads[u].name)
+                    // Where u would do it: the releases (or, for wait_event, the writes of what
+                    // the condition reads) still ahead of it.
+                    let from = machine.globalPC(s, u)
+                    var found = Set<Int>()
+                    for r in wanted { found.formUnion(program.writeSites(resource: r, thread: u, from: from)) }
+                    for g in found.sorted() {
+                        let callee = program.sites[program.ir[g].site].callee
+                        var op = callee
+                        switch program.ir[g].op {
+                        case .folioUnlock, .unlockBuffer:
+                            if let l = lockName, let name = l.split(separator: " ").last { op = "\(callee)(\(name))" }
+                        case .store(let v, _, let x): op = "\(program.shared[v].name) = \(program.render(x))"
+                        default: break
+                        }
+                        sites.append(ReleaseSite(thread: program.threads[u].name, operation: op, location: program.location(ofPC: g),
+                                                 function: program.function(site: program.ir[g].site, thread: u)))
+                    }
                 }
-                tasks.append(BlockedTask(thread: program.threads[t].name, waitsFor: wait, location: program.location(ofPC: pc),
-                                         function: program.function(site: ins.site, thread: t), callChain: chain, holds: mine,
-                                         heldBy: lockName.flatMap { held[$0] }.map { program.threads[$0.thread].name },
-                                         releasers: releasers))
+                let holder = lockName.flatMap { held[$0] }
+                var task = BlockedTask(thread: program.threads[t].name, waitsFor: wait, location: program.location(ofPC: pc),
+                                       function: program.function(site: ins.site, thread: t), callChain: chain, holds: mine,
+                                       heldBy: holder.map { program.threads[$0.thread].name },
+                                       releasers: releasers)
+                task.lock = lockName
+                if let h = holder {
+                    task.heldSince = HeldLock(lock: lockName!, step: h.step + 1, location: steps[h.step].location,
+                                              function: steps[h.step].function, operation: steps[h.step].operation)
+                    task.holderFinished = machine.status(s, h.thread) == .finished
+                }
+                task.releaseSites = sites
+                tasks.append(task)
             }
         }
         return (tasks, cycle(tasks))

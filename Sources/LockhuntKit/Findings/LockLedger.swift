@@ -2,7 +2,7 @@
 /// Folio locks have no owner in the kernel (I/O completion may release them); the ledger
 /// records the task that took the lock, which is what a reader wants to know.
 public struct LockLedger {
-    public struct Entry: Equatable {
+    public struct Entry: Sendable, Equatable {
         public var thread: Int
         /// 0-based index of the step that took the lock.
         public var step: Int

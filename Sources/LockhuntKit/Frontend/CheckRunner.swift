@@ -12,6 +12,9 @@ public struct CheckOptions: Sendable {
     public var writeTraces = true
     /// Replace an existing trace that differs, instead of writing a numbered sibling.
     public var overwrite = false
+    /// Shorten the counterexample after the search (fewest context switches, no steps of
+    /// threads that play no part); see `TraceMinimiser`.
+    public var minimise = true
     public var search = SearchOptions()
 
     public init() {}
@@ -114,8 +117,13 @@ public struct CheckRunner: Sendable {
         result.params = program.effectiveParams
         let search = Explorer(program: program, options: options.search).run()
         result.stats = search.stats
-        if let first = search.findings.first {
-            let finding = FindingBuilder(program: program).build(first)
+        if var first = search.findings.first {
+            var minimisation: Minimisation? = nil
+            if options.minimise {
+                (first, minimisation) = TraceMinimiser(program: program).minimise(first)
+            }
+            var finding = FindingBuilder(program: program).build(first)
+            finding.minimisation = minimisation
             result.outcome = .finding(finding)
             if options.writeTraces {
                 let trace = TraceBuilder.trace(program: program, finding: finding, traceDir: options.traceDir, search: options.search)

@@ -35,6 +35,16 @@ public struct JSONReport {
         var cycle: [String]?
         var violation: Violation?
         var steps: [TraceStep]
+        var minimisation: MinimisationJSON? = nil
+        var lostWrites: [LostWrite]? = nil
+    }
+
+    struct MinimisationJSON: Encodable {
+        var steps: Int
+        var switches: Int
+        var stepsBefore: Int
+        var switchesBefore: Int
+        var note: String?
     }
 
     struct Result: Encodable {
@@ -78,6 +88,10 @@ public struct JSONReport {
             case .violation(let t, let m, let l, let fn):
                 finding = FindingJSON(kind: "violation", tasks: nil, cycle: nil,
                                       violation: Violation(thread: t, message: m, location: l, function: fn), steps: f.steps)
+                finding?.lostWrites = f.account?.lost
+            }
+            finding?.minimisation = f.minimisation.map {
+                MinimisationJSON(steps: $0.steps, switches: $0.switches, stepsBefore: $0.stepsBefore, switchesBefore: $0.switchesBefore, note: $0.note)
             }
         }
         let s = r.stats

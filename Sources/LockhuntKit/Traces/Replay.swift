@@ -26,6 +26,12 @@ public struct Replayer {
         public var outcome: Outcome
         /// The step-by-step account.
         public var output: String
+        /// The model the trace ran on, when it compiled.
+        public var program: Program? = nil
+        /// The steps that matched, with holders and waiters after each.
+        public var timeline: Timeline? = nil
+        /// The recorded finding as reached (nil when the run diverged).
+        public var finding: Finding? = nil
         public var exitCode: ExitCode {
             switch outcome {
             case .reached: return .ok
@@ -96,15 +102,27 @@ public struct Replayer {
         let ok = state.withUnsafeMutableBufferPointer { machine.initialState(program.rawInitialState, into: $0.baseAddress!) }
         let threadIndex = Dictionary(program.threads.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
 
+        var states: [[UInt64]] = [state]
+        var transitions: [Transition] = []
+        func timeline() -> Timeline? { ok ? Timeline(program: program, transitions: transitions, states: states) : nil }
         func diverge(_ step: Int, _ reason: String) -> Result {
             out += "diverged at step \(step): \(reason)\n"
-            return Result(outcome: .diverged(step: step, reason: reason), output: out)
+            if step > 1, transitions.count == step - 1 {
+                let last = builder.step(transitions[step - 2])
+                out += "  the last step that matched: \(step - 1)  \(last.thread): \(last.operation) -> \(last.outcome)   \(last.location)\n"
+            }
+            return Result(outcome: .diverged(step: step, reason: reason), output: out, program: program, timeline: timeline())
+        }
+        func reached(_ raw: RawFinding) -> Result {
+            var r = Result(outcome: .reached, output: out, program: program, timeline: timeline())
+            r.finding = builder.build(raw)
+            return r
         }
         if !ok {
             if case .violation(_, let m, _) = trace.finding, trace.steps.isEmpty,
                builder.faultMessage(machine.fault) + " (while starting)" == m {
                 out += "reached the recorded violation: \(m)\n"
-                return Result(outcome: .reached, output: out)
+                return Result(outcome: .reached, output: out, program: program)
             }
             return diverge(0, "the model faults while starting: \(builder.faultMessage(machine.fault))")
         }
@@ -126,7 +144,9 @@ public struct Replayer {
                     let actual = builder.step(Transition(thread: t, choice: 0, event: machine.event))
                     out += line(n, numWidth, actual.thread, "\(actual.operation) -> fails", actual.location)
                     out += "reached the recorded violation: \(expected.thread): \(message)\n"
-                    return Result(outcome: .reached, output: out)
+                    var raw = RawFinding(kind: .violation(machine.fault), path: states)
+                    raw.faultingThread = t
+                    return reached(raw)
                 }
                 return diverge(n, "\(expected.thread) faults here: \(message) at \(program.location(ofPC: Int(machine.fault.pc)))")
             }
@@ -135,8 +155,10 @@ public struct Replayer {
                 if case .finish = program.ir[pc].op {
                     return diverge(n, "the trace expects \(expected.thread): \(expected.operation) -> \(expected.outcome), but \(expected.thread) has finished")
                 }
-                let wait = state.withUnsafeBufferPointer { describeWait(&machine, program, $0.baseAddress!, t) }
-                return diverge(n, "the trace expects \(expected.thread): \(expected.operation) -> \(expected.outcome), but \(expected.thread) is blocked in \(wait) at \(program.location(ofPC: pc))")
+                let wait = state.withUnsafeBufferPointer { Timeline.wait(&machine, program, $0.baseAddress!, t) }
+                var reason = "the trace expects \(expected.thread): \(expected.operation) -> \(expected.outcome), but \(expected.thread) is blocked in \(wait.what) at \(wait.location)"
+                if let lock = wait.lock, let h = ledger.held[lock] { reason += " (\(lock) is held by \(program.threads[h.thread].name) since step \(h.step + 1))" }
+                return diverge(n, reason)
             }
             var matched: (Int, Transition)? = nil
             var offered: [TraceStep] = []
@@ -151,14 +173,18 @@ public struct Replayer {
             guard let (k, tr) = matched else {
                 let a = offered[0]
                 let alternatives = offered.count > 1 ? " (or \(offered.dropFirst().map(\.outcome).joined(separator: ", ")))" : ""
-                return diverge(n, "the trace expects \(expected.thread): \(expected.operation) -> \(expected.outcome), but the model does \(a.operation) -> \(a.outcome)\(alternatives) at \(a.location)")
+                var reason = "the trace expects \(expected.thread): \(expected.operation) -> \(expected.outcome), but the model does \(a.operation) -> \(a.outcome)\(alternatives) at \(a.location)"
+                reason += "; " + whyDiverged(expected, offered)
+                return diverge(n, reason)
             }
             state = Array(UnsafeBufferPointer(start: succ + k * words, count: words))
+            states.append(state)
+            transitions.append(tr)
             ledger.apply(tr, step: i, program: program)
             let actual = builder.step(tr)
             out += line(n, numWidth, actual.thread, "\(actual.operation) -> \(actual.outcome)", actual.location)
             out += String(repeating: " ", count: numWidth + 4) + "holds: \(ledger.summary(program))"
-            let waits = state.withUnsafeBufferPointer { allWaits(&machine, program, $0.baseAddress!) }
+            let waits = Timeline.waits(&machine, program, state).map { "\(program.threads[$0.thread].name) in \($0.what)" }.joined(separator: "; ")
             out += waits.isEmpty ? "\n" : "   waits: \(waits)\n"
         }
 
@@ -178,7 +204,10 @@ public struct Replayer {
             let expected = blocked.map(\.thread)
             if Set(names) == Set(expected) && !names.isEmpty {
                 out += "reached the recorded deadlock: \(Format.list(names)) can never wake up\n"
-                return Result(outcome: .reached, output: out)
+                var threads: [Int] = []
+                var rest = dead
+                while rest != 0 { threads.append(rest.trailingZeroBitCount); rest &= rest - 1 }
+                return reached(RawFinding(kind: .deadlock(threads), path: states))
             }
             if names.isEmpty {
                 return diverge(trace.steps.count, "after the last step no task is deadlocked (the trace expects \(Format.list(expected)))")
@@ -192,20 +221,16 @@ public struct Replayer {
         return "  \(num)  \(thread): \(what)   \(location)\n"
     }
 
-    func describeWait(_ machine: inout Machine, _ program: Program, _ s: UnsafePointer<UInt64>, _ t: Int) -> String {
-        let pc = machine.globalPC(s, t)
-        var object: Int64 = 0
-        if case .waitEvent = program.ir[pc].op {} else {
-            object = machine.eval(program.encoded.instructions[pc].expr, s, pc) ?? 0
+    /// Why the model no longer takes the recorded step: the same call with another outcome
+    /// means the state differs (an earlier edit changed what the run sees); another call means
+    /// the thread's code path changed.
+    func whyDiverged(_ expected: TraceStep, _ offered: [TraceStep]) -> String {
+        if offered.contains(where: { $0.operation == expected.operation }) {
+            return "same call, different outcome: the state the run reaches here differs from when the trace was made"
         }
-        return program.describeWait(pc: pc, object: object)
-    }
-
-    func allWaits(_ machine: inout Machine, _ program: Program, _ s: UnsafePointer<UInt64>) -> String {
-        var parts: [String] = []
-        for t in 0..<program.threads.count where machine.status(s, t) == .blocked {
-            parts.append("\(program.threads[t].name) in \(describeWait(&machine, program, s, t))")
+        if offered.contains(where: { $0.function == expected.function }) {
+            return "\(expected.thread)'s path through \(expected.function) changed"
         }
-        return parts.joined(separator: "; ")
+        return "\(expected.thread) now runs \(offered[0].function) where the trace had \(expected.function): its code path changed"
     }
 }

@@ -6,8 +6,9 @@ enum CheckCommand: Command {
     static let summary = "Explore every interleaving of a model and report deadlocks and violations"
     static let usage = "lockhunt check MODEL... [--policy NAME|FILE|all] [--param K=V]... [--trace-dir DIR] [--format text|json] [--max-states N] [--time-limit SECONDS]"
     static let details = """
-    Each finding gets a shortest counterexample (breadth-first search), written to the trace
-    folder as <scenario>.<policy>.trace. An existing trace that differs is kept and the new one
+    Each finding gets a shortest counterexample (breadth-first search), reordered to the fewest
+    context switches and without steps of threads that play no part (--no-minimise keeps it as
+    found), written to the trace folder as <scenario>.<policy>.trace. An existing trace that differs is kept and the new one
     goes beside it (<scenario>.<policy>.2.trace) unless --overwrite is given.
     --policy NAME reads <models>/policies/NAME.lh (the folder beside the model's folder, or
     Models/policies); --policy all runs every policy there.
@@ -20,6 +21,7 @@ enum CheckCommand: Command {
         OptionSpec(name: "--trace-dir", value: "DIR", help: "Where counterexample traces go (default Traces)"),
         OptionSpec(name: "--no-trace", value: nil, help: "Do not write trace files"),
         OptionSpec(name: "--overwrite", value: nil, help: "Replace an existing trace that differs"),
+        OptionSpec(name: "--no-minimise", value: nil, help: "Keep the search's trace as found (no shortening, no reordering)"),
         OptionSpec(name: "--format", value: "text|json", help: "Output format (default text)"),
         OptionSpec(name: "--search", value: "bfs|dfs", help: "Breadth-first (default; shortest traces) or depth-first"),
         OptionSpec(name: "--all", value: nil, help: "Report every distinct finding, not only the first"),
@@ -40,6 +42,7 @@ enum CheckCommand: Command {
         options.traceDir = args.string("--trace-dir") ?? "Traces"
         options.writeTraces = !args.has("--no-trace")
         options.overwrite = args.has("--overwrite")
+        options.minimise = !args.has("--no-minimise")
         let format = OutputFormat(rawValue: try args.choice("--format", ["text", "json"]) ?? "text")!
         if let order = try args.choice("--search", ["bfs", "dfs"]) { options.search.order = SearchOptions.Order(rawValue: order)! }
         options.search.allFindings = args.has("--all")
