@@ -184,7 +184,11 @@ public struct Explorer {
         }
         _ = store.insert(cur, parent: -1)
 
-        var depthOf: [Int32] = [0]
+        // Breadth-first, the store is the queue and levels are ranges of it; only depth-first
+        // needs a depth per state.
+        var depthOf: [Int32] = options.order == .depthFirst ? [0] : []
+        var level = 0
+        var levelEnd = 1
         var stack: [Int] = [0]
         var head = 0
         var expanded = 0
@@ -196,16 +200,22 @@ public struct Explorer {
         while true {
             // Next state: the queue is the store itself for BFS, an explicit stack for DFS.
             var index: Int
+            let depth: Int
             if options.order == .breadthFirst {
                 if head >= store.count { break }
                 index = head
                 head += 1
+                if index == levelEnd {
+                    level += 1
+                    levelEnd = store.count
+                }
+                depth = level
             } else {
                 guard let top = stack.popLast() else { break }
                 index = top
+                depth = Int(depthOf[index])
             }
             cur.update(from: store.state(index), count: words)
-            let depth = Int(depthOf[index])
             stats.depth = max(stats.depth, depth)
             if let p = pendingViolation, depth > p.depth {
                 findings.append(p.finding)
@@ -285,8 +295,10 @@ public struct Explorer {
                     stats.transitions += 1
                     let (i, isNew) = store.insert(succ + k * words, parent: index)
                     if isNew {
-                        depthOf.append(Int32(depth + 1))
-                        if options.order == .depthFirst { stack.append(i) }
+                        if options.order == .depthFirst {
+                            depthOf.append(Int32(depth + 1))
+                            stack.append(i)
+                        }
                         if let m = options.maxStates, store.count >= m, store.count > index + 1 || head < store.count {
                             if store.count > m { return finish(.maxStates) }
                         }

@@ -2,9 +2,11 @@
 /// hash table over them (the visited set). A state's index is its discovery order, so in a
 /// breadth-first search the store is also the queue.
 ///
-/// Table slots are 64 bits: state index + 1 in the high half, 32 bits of hash in the low half,
-/// so that most mismatches are rejected without touching the state. Linear probing, load
-/// factor at most one half.
+/// Table slots are 64 bits: state index + 1 in the high half, the low 32 bits of the state's
+/// hash in the low half. A state's slot is its hash modulo the table size, so growing the table
+/// needs only the slots, never the states (which would be a cache miss each); the stored bits
+/// above the table size reject most mismatches without touching the state. Linear probing,
+/// load factor at most one half (linear probing degrades quickly past it).
 final class StateStore {
     let words: Int
     private(set) var count = 0
@@ -63,7 +65,7 @@ final class StateStore {
     func insert(_ s: UnsafePointer<UInt64>, parent: Int) -> (index: Int, isNew: Bool) {
         let h = StateStore.hash(s, words)
         let tag = h & 0xFFFF_FFFF
-        var slot = Int(truncatingIfNeeded: h >> 32) & tableMask
+        var slot = Int(truncatingIfNeeded: tag) & tableMask
         while true {
             let v = table[slot]
             if v == 0 { break }
@@ -81,11 +83,8 @@ final class StateStore {
         (data + idx * words).update(from: s, count: words)
         parents[idx] = parent < 0 ? StateStore.noParent : UInt32(parent)
         count += 1
-        if count * 2 > tableMask + 1 {
-            rehash()
-        } else {
-            table[slot] = (UInt64(idx + 1) << 32) | tag
-        }
+        table[slot] = (UInt64(idx + 1) << 32) | tag
+        if count * 2 > tableMask + 1 { rehash() }
         return (idx, true)
     }
 
@@ -103,17 +102,19 @@ final class StateStore {
     }
 
     private func rehash() {
-        let size = (tableMask + 1) * 2
-        table.deallocate()
+        let old = table
+        let oldSize = tableMask + 1
+        let size = oldSize * 2
+        precondition(size <= 1 << 32, "state table larger than its 32-bit slot positions")
         table = .allocate(capacity: size)
         table.initialize(repeating: 0, count: size)
         tableMask = size - 1
-        for idx in 0..<count {
-            let h = StateStore.hash(data + idx * words, words)
-            var slot = Int(truncatingIfNeeded: h >> 32) & tableMask
+        for i in 0..<oldSize where old[i] != 0 {
+            var slot = Int(truncatingIfNeeded: old[i] & 0xFFFF_FFFF) & tableMask
             while table[slot] != 0 { slot = (slot + 1) & tableMask }
-            table[slot] = (UInt64(idx + 1) << 32) | (h & 0xFFFF_FFFF)
+            table[slot] = old[i]
         }
+        old.deallocate()
     }
 
     /// Indices from the initial state to `i`.
