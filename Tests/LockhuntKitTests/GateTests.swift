@@ -9,10 +9,29 @@ import LockhuntKit
 @Suite("Gate")
 struct GateTests {
     /// A copy of Models/ and Traces/ in a fresh folder, which becomes the working directory.
-    static func sandbox() throws -> String {
+    /// With `only`, just those scenarios (and their traces) are copied, with every policy and
+    /// lib file: the tests of the gate's mechanics need one scenario, not the whole library.
+    static func sandbox(only scenarios: [String]? = nil) throws -> String {
         let dir = TestSupport.temporaryDirectory()
-        for sub in ["Models", "Traces"] {
-            try FileManager.default.copyItem(atPath: TestSupport.root + "/" + sub, toPath: dir + "/" + sub)
+        let fm = FileManager.default
+        guard let scenarios else {
+            for sub in ["Models", "Traces"] {
+                try fm.copyItem(atPath: TestSupport.root + "/" + sub, toPath: dir + "/" + sub)
+            }
+            return dir
+        }
+        for sub in ["Models/lib", "Models/policies"] {
+            try fm.createDirectory(atPath: dir + "/Models", withIntermediateDirectories: true)
+            try fm.copyItem(atPath: TestSupport.root + "/" + sub, toPath: dir + "/" + sub)
+        }
+        try fm.createDirectory(atPath: dir + "/Models/scenarios", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: dir + "/Traces", withIntermediateDirectories: true)
+        let traces = try fm.contentsOfDirectory(atPath: TestSupport.root + "/Traces")
+        for name in scenarios {
+            try fm.copyItem(atPath: TestSupport.root + "/Models/scenarios/\(name).lh", toPath: dir + "/Models/scenarios/\(name).lh")
+            for t in traces where t.hasPrefix(name + ".") {
+                try fm.copyItem(atPath: TestSupport.root + "/Traces/" + t, toPath: dir + "/Traces/" + t)
+            }
         }
         return dir
     }
@@ -37,7 +56,7 @@ struct GateTests {
 
     @Test("letting upstream batch in SYNC_LIGHT fails the gate, naming the scenario, the policy and the new trace")
     func regressionCaught() throws {
-        let dir = try GateTests.sandbox()
+        let dir = try GateTests.sandbox(only: ["loop-bh"])
         try GateTests.edit(dir + "/Models/policies/upstream.lh", "if (mode == MIGRATE_ASYNC) {", "if (mode == MIGRATE_ASYNC || mode == MIGRATE_SYNC_LIGHT) {")
         let r = TestSupport.lockhunt(["gate"], cwd: dir)
         #expect(r.status == 1)
@@ -47,7 +66,7 @@ struct GateTests {
 
     @Test("a committed trace that no longer replays fails the gate until --update-traces")
     func staleTraceAndUpdate() throws {
-        let dir = try GateTests.sandbox()
+        let dir = try GateTests.sandbox(only: ["loop-bh"])
         // Make v5 behave like norefs-async (trylock the buffers) and say so in the scenario.
         try GateTests.edit(dir + "/Models/lib/migrate-move.lh", "if (mode != MIGRATE_ASYNC) {", "if (mode != MIGRATE_ASYNC && false) {")
         let r = TestSupport.lockhunt(["gate"], cwd: dir)
@@ -65,12 +84,12 @@ struct GateTests {
 
     @Test("a scenario that does not compile, or names an unknown policy, is an error (exit 2)")
     func errors() throws {
-        let dir = try GateTests.sandbox()
+        let dir = try GateTests.sandbox(only: ["loop-bh"])
         try GateTests.edit(dir + "/Models/scenarios/loop-bh.lh", "expect ok under v6.2,", "expect ok under v6.3,")
         let r = TestSupport.lockhunt(["gate"], cwd: dir)
         #expect(r.status == 2)
         #expect(r.stdout.contains("no policy 'v6.3'"))
-        let dir2 = try GateTests.sandbox()
+        let dir2 = try GateTests.sandbox(only: ["loop-bh"])
         try GateTests.edit(dir2 + "/Models/scenarios/loop-bh.lh", "folio_lock(A);\n\tfolio_unlock(A);", "folio_lock(A)\n\tfolio_unlock(A);")
         let r2 = TestSupport.lockhunt(["gate"], cwd: dir2)
         #expect(r2.status == 2)
@@ -90,7 +109,7 @@ struct GateTests {
 
     @Test("--junit writes well-formed XML with one test case per pair and per trace")
     func junit() throws {
-        let dir = try GateTests.sandbox()
+        let dir = try GateTests.sandbox(only: ["loop-bh"])
         try GateTests.edit(dir + "/Models/policies/upstream.lh", "if (mode == MIGRATE_ASYNC) {", "if (mode == MIGRATE_ASYNC || mode == MIGRATE_SYNC_LIGHT) {")
         let r = TestSupport.lockhunt(["gate", "--junit", "out/gate.xml", "--json", "out/gate.json"], cwd: dir)
         #expect(r.status == 1)
