@@ -39,6 +39,25 @@ struct CommandLineTests {
         #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
     }
 
+    @Test("check --all prints every distinct finding")
+    func checkAllPrintsEveryFinding() {
+        // Two deadlocks, one per pair of branches (the model of SearchTests.allFindings).
+        let model = TestSupport.writeModel("""
+        folio A, B, C;
+        thread t1 { either { folio_lock(A); folio_lock(B); folio_unlock(B); folio_unlock(A); }
+                    or { folio_lock(B); folio_lock(C); folio_unlock(C); folio_unlock(B); } }
+        thread t2 { either { folio_lock(B); folio_lock(A); folio_unlock(A); folio_unlock(B); }
+                    or { folio_lock(C); folio_lock(B); folio_unlock(B); folio_unlock(C); } }
+        """)
+        let r = TestSupport.lockhunt(["check", model, "--all", "--no-trace"])
+        #expect(r.status == 1)
+        // The explorer finds both (SearchTests.allFindings), but CheckRunner.run keeps only
+        // search.findings.first, so the command prints one.
+        withKnownIssue("lockhunt check --all reports only the first finding") {
+            #expect(r.stdout.components(separatedBy: "WARNING: deadlock").count - 1 == 2, "\(r.stdout)")
+        }
+    }
+
     @Test("exit codes: 0 ok, 1 finding, 2 model error, 3 incomplete")
     func exitCodes() {
         let dir = TestSupport.temporaryDirectory()

@@ -57,4 +57,109 @@ struct ModelLibraryTests {
         #expect(lw.heldBy == "kcompactd")
         #expect(Set(f.cycle) == ["kcompactd", "loop_worker"])
     }
+
+    // MARK: - The scenarios of the verdict table (../shared/SCENARIOS.md)
+
+    static let tablePolicies = ["v6.2", "rfc-2022", "v5", "norefs-async", "trylock-only", "sync-light", "upstream"]
+    static let tableScenarios = [
+        "loop-bh", "loop-writeback", "multi-folio-holder", "writeout-relock", "data-folio-buffers",
+        "readahead-self-lock", "two-migrators", "two-migrators-no-isolation", "tlb-dirty-leak",
+    ]
+
+    static func scenario(_ name: String) -> String { TestSupport.root + "/Models/scenarios/\(name).lh" }
+
+    static func finding(_ scenario: String, _ policy: String) throws -> Finding {
+        let program = try #require(TestSupport.compile(path: ModelLibraryTests.scenario(scenario), policy: TestSupport.policy(policy)).program)
+        let raw = try #require(TestSupport.explore(program).findings.first, "\(scenario) under \(policy): no finding")
+        return FindingBuilder(program: program).build(raw)
+    }
+
+    static func tasks(_ f: Finding) throws -> [String: BlockedTask] {
+        guard case .deadlock(let tasks) = f.kind else { throw ModelLibraryError.notADeadlock }
+        return Dictionary(uniqueKeysWithValues: tasks.map { ($0.thread, $0) })
+    }
+
+    enum ModelLibraryError: Error { case notADeadlock }
+
+    @Test("every scenario of the verdict table states a verdict for each of its seven policies", arguments: tableScenarios)
+    func tableCovered(_ name: String) throws {
+        let program = try #require(TestSupport.compile(path: ModelLibraryTests.scenario(name), policy: TestSupport.policy("upstream")).program)
+        let policies = Set(program.expectations.map(\.policy))
+        for p in ModelLibraryTests.tablePolicies {
+            #expect(policies.contains(p), "\(name) has no expectation for \(p)")
+        }
+    }
+
+    @Test("the control policies are named by the scenarios that call for them")
+    func controlsExpected() throws {
+        for (scenario, policy, verdict) in [("readahead-self-lock", "no-pf-memalloc", Verdict.deadlock), ("tlb-dirty-leak", "flush-deferred", Verdict.violation)] {
+            let program = try #require(TestSupport.compile(path: ModelLibraryTests.scenario(scenario), policy: TestSupport.policy(policy)).program)
+            #expect(program.expectations.contains { $0.policy == policy && $0.verdict == verdict }, "\(scenario) does not expect \(verdict) under \(policy)")
+        }
+    }
+
+    @Test("loop-writeback under v5: the migrator waits for B's writeback holding A, which the loop worker needs")
+    func loopWritebackCycle() throws {
+        let f = try ModelLibraryTests.finding("loop-writeback", "v5")
+        let t = try ModelLibraryTests.tasks(f)
+        let migrator = try #require(t["compact_memory"])
+        let worker = try #require(t["loop_worker"])
+        #expect(migrator.waitsFor == "folio_wait_writeback(B)")
+        #expect(migrator.callChain.first == "migrate_folio_unmap")
+        #expect(migrator.holds.map(\.lock).contains("folio A"))
+        #expect(worker.waitsFor == "folio_lock(A)")
+        #expect(worker.heldBy == "compact_memory")
+    }
+
+    @Test("writeout-relock under v5: the relock in writeout() waits for the writer, which waits for a folio of the batch")
+    func writeoutRelockCycle() throws {
+        let f = try ModelLibraryTests.finding("writeout-relock", "v5")
+        let t = try ModelLibraryTests.tasks(f)
+        let migrator = try #require(t["compact_memory"])
+        let writer = try #require(t["writer"])
+        #expect(migrator.waitsFor == "folio_lock(W)")
+        #expect(migrator.callChain.first == "writeout")
+        #expect(migrator.holds.map(\.lock) == ["folio Q"])
+        #expect(writer.waitsFor == "folio_lock(Q)")
+        #expect(writer.holds.map(\.lock) == ["folio W"])
+        #expect(Set(f.cycle) == ["compact_memory", "writer"])
+    }
+
+    @Test("readahead-self-lock without the PF_MEMALLOC check: the task waits for a lock it holds itself")
+    func readaheadSelfLock() throws {
+        let f = try ModelLibraryTests.finding("readahead-self-lock", "no-pf-memalloc")
+        let reader = try #require(try ModelLibraryTests.tasks(f)["reader"])
+        #expect(reader.waitsFor == "folio_lock(R)")
+        #expect(reader.heldBy == "reader")
+        #expect(reader.holds.map(\.lock) == ["folio R"])
+        #expect(reader.callChain.contains("direct_compact"))
+    }
+
+    @Test("tlb-dirty-leak under flush-deferred: a write through the stale TLB entry lands in the source after the copy")
+    func lostWrite() throws {
+        let f = try ModelLibraryTests.finding("tlb-dirty-leak", "flush-deferred")
+        guard case .violation(let thread, let message, _, _) = f.kind else { Issue.record("not a violation"); return }
+        #expect(thread == "observer")
+        #expect(message.contains("new_data"))
+        // The copy (a store to new_data[S[i]] by the migrator), then a store of the writer to
+        // old_data[S[i]], with no flush IPI taken in between.
+        let copy = try #require(f.steps.firstIndex { $0.thread == "migratepages" && $0.function == "folio_migrate_copy" })
+        let folio = String(f.steps[copy].operation.dropFirst("new_data".count).prefix { $0 != "=" }).trimmingCharacters(in: .whitespaces)
+        let lost = try #require(f.steps[copy...].firstIndex { $0.thread == "writer" && $0.operation.hasPrefix("old_data\(folio)") })
+        #expect(!f.steps[copy..<lost].contains { $0.operation.hasPrefix("flush_ipi = false") })
+    }
+
+    @Test("writeout-redirty under upstream: ->writepage() runs again while the first write is in flight")
+    func writepageUnderWriteback() throws {
+        let f = try ModelLibraryTests.finding("writeout-redirty", "upstream")
+        guard case .violation(let thread, let message, _, let function) = f.kind else { Issue.record("not a violation"); return }
+        #expect(thread == "compact_memory")
+        #expect(function == "writepage")
+        #expect(message.contains("already under writeback"))
+        let starts = f.steps.indices.filter { f.steps[$0].operation == "folio_start_writeback(W)" }
+        #expect(starts.count == 2)
+        if starts.count == 2 {
+            #expect(f.steps[starts[0]..<starts[1]].contains { $0.thread == "writer" && $0.operation == "folio_mark_dirty(W)" })
+        }
+    }
 }
