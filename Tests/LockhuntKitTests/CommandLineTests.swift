@@ -49,13 +49,17 @@ struct CommandLineTests {
         thread t2 { either { folio_lock(B); folio_lock(A); folio_unlock(A); folio_unlock(B); }
                     or { folio_lock(C); folio_lock(B); folio_unlock(B); folio_unlock(C); } }
         """)
-        let r = TestSupport.lockhunt(["check", model, "--all", "--no-trace"])
+        let dir = TestSupport.temporaryDirectory()
+        let r = TestSupport.lockhunt(["check", model, "--all", "--trace-dir", dir])
         #expect(r.status == 1)
-        // The explorer finds both (SearchTests.allFindings), but CheckRunner.run keeps only
-        // search.findings.first, so the command prints one.
-        withKnownIssue("lockhunt check --all reports only the first finding") {
-            #expect(r.stdout.components(separatedBy: "WARNING: deadlock").count - 1 == 2, "\(r.stdout)")
+        #expect(r.stdout.components(separatedBy: "WARNING: deadlock").count - 1 == 2, "\(r.stdout)")
+        #expect(r.stdout.contains("finding 2 of 2:"))
+        // Each finding has its own trace, and each replays.
+        for name in ["model.trace", "model.finding-2.trace"] {
+            #expect(TestSupport.lockhunt(["replay", dir + "/" + name]).status == 0, "\(name)")
         }
+        let json = TestSupport.lockhunt(["check", model, "--all", "--no-trace", "--format", "json"])
+        #expect(json.stdout.contains("\"moreFindings\""))
     }
 
     @Test("exit codes: 0 ok, 1 finding, 2 model error, 3 incomplete")

@@ -37,6 +37,8 @@ public struct CheckResult {
     public var outcome: Outcome
     public var stats = SearchStats()
     public var tracePath: String? = nil
+    /// With --all: the findings after the first, each with its trace.
+    public var moreFindings: [(finding: Finding, tracePath: String?, traceNote: String?)] = []
     /// What happened to the trace file: written, unchanged, or written beside a different one.
     public var traceNote: String? = nil
     public var program: Program? = nil
@@ -130,6 +132,22 @@ public struct CheckRunner: Sendable {
                 let (path, note) = writeTrace(trace, scenario: scenario, policy: policy?.name)
                 result.tracePath = path
                 result.traceNote = note
+            }
+            // With --all, every further distinct finding, each with its own trace.
+            for (k, raw) in search.findings.dropFirst().enumerated() {
+                var more = raw
+                var minimisation: Minimisation? = nil
+                if options.minimise { (more, minimisation) = TraceMinimiser(program: program).minimise(raw) }
+                var f = FindingBuilder(program: program).build(more)
+                f.minimisation = minimisation
+                var path: String? = nil, note: String? = nil
+                if options.writeTraces {
+                    let trace = TraceBuilder.trace(program: program, finding: f, traceDir: options.traceDir, search: options.search)
+                    let w = TraceStore(directory: options.traceDir).write(trace, scenario: scenario, policy: policy?.name,
+                                                                           suffix: "finding-\(k + 2)", replace: options.overwrite)
+                    (path, note) = (w.path, w.note)
+                }
+                result.moreFindings.append((f, path, note))
             }
         } else if let limit = search.limit {
             result.outcome = .incomplete(limit)

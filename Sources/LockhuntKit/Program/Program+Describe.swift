@@ -99,6 +99,9 @@ extension Program {
                 return ("\(folioFlagTest[k.rawValue])(\(folioName(ev.object)))", valueText(ev.outcome, .bool))
             case .bufferFlag(let k, _):
                 return ("\(bufferFlagTest[k.rawValue])(\(bufferName(ev.object)))", valueText(ev.outcome, .bool))
+            case .shared(let v, _?, let t):
+                let element = shared[v].perFolio ? folioName(ev.object) : String(ev.object)
+                return ("\(shared[v].name)[\(element)]", valueText(ev.outcome, t))
             default:
                 return ("\(render(x))", valueText(ev.outcome, fieldInfo[f].type))
             }

@@ -104,6 +104,9 @@ public final class Program: @unchecked Sendable {
                     e.expr2 = enc.encode(o); e.flag = UInt8(k.rawValue); e.value = 1
                 case .bufferFlag(let k, let o):
                     e.expr2 = enc.encode(o); e.flag = UInt8(k.rawValue); e.value = 2
+                case .shared(let v, let index?, _):
+                    // An array element: record which one, for traces.
+                    e.expr2 = enc.encode(index); e.value = 3; e.count = Int32(v)
                 default: break
                 }
             case .store(let v, let i, let x):

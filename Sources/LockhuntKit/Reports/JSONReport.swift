@@ -59,7 +59,15 @@ public struct JSONReport {
         var trace: String?
         var traceNote: String?
         var finding: FindingJSON?
+        /// With --all: the findings after the first.
+        var moreFindings: [MoreFinding]?
         var diagnostics: String?
+    }
+
+    struct MoreFinding: Encodable {
+        var finding: FindingJSON
+        var trace: String?
+        var traceNote: String?
     }
 
     public init() {}
@@ -82,24 +90,31 @@ public struct JSONReport {
         case .incomplete(let l): limit = l.rawValue
         case .error(let d): diagnostics = d
         case .finding(let f):
-            switch f.kind {
-            case .deadlock(let tasks):
-                finding = FindingJSON(kind: "deadlock", tasks: tasks, cycle: f.cycle, violation: nil, steps: f.steps)
-            case .violation(let t, let m, let l, let fn):
-                finding = FindingJSON(kind: "violation", tasks: nil, cycle: nil,
-                                      violation: Violation(thread: t, message: m, location: l, function: fn), steps: f.steps)
-                finding?.lostWrites = f.account?.lost
-            }
-            finding?.minimisation = f.minimisation.map {
-                MinimisationJSON(steps: $0.steps, switches: $0.switches, stepsBefore: $0.stepsBefore, switchesBefore: $0.switchesBefore, note: $0.note)
-            }
+            finding = json(f)
         }
+        let more = r.moreFindings.isEmpty ? nil : r.moreFindings.map { MoreFinding(finding: json($0.finding), trace: $0.tracePath, traceNote: $0.traceNote) }
         let s = r.stats
         return Result(model: r.model, scenario: r.scenario, policy: r.policy,
                       params: Dictionary(r.params.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }),
                       verdict: r.verdictWord, complete: complete, limit: limit,
                       stats: Stats(states: s.states, transitions: s.transitions, depth: s.depth, seconds: s.seconds,
                                    statesPerSecond: s.statesPerSecond, bytes: s.bytes),
-                      trace: r.tracePath, traceNote: r.traceNote, finding: finding, diagnostics: diagnostics)
+                      trace: r.tracePath, traceNote: r.traceNote, finding: finding, moreFindings: more, diagnostics: diagnostics)
+    }
+
+    func json(_ f: Finding) -> FindingJSON {
+        var finding: FindingJSON
+        switch f.kind {
+        case .deadlock(let tasks):
+            finding = FindingJSON(kind: "deadlock", tasks: tasks, cycle: f.cycle, violation: nil, steps: f.steps)
+        case .violation(let t, let m, let l, let fn):
+            finding = FindingJSON(kind: "violation", tasks: nil, cycle: nil,
+                                  violation: Violation(thread: t, message: m, location: l, function: fn), steps: f.steps)
+            finding.lostWrites = f.account?.lost
+        }
+        finding.minimisation = f.minimisation.map {
+            MinimisationJSON(steps: $0.steps, switches: $0.switches, stepsBefore: $0.stepsBefore, switchesBefore: $0.switchesBefore, note: $0.note)
+        }
+        return finding
     }
 }

@@ -21,18 +21,29 @@ public struct TextReport {
         }
         out += "  \(stats(r.stats))\n"
         if case .finding(let f) = r.outcome {
-            out += "\n" + finding(f, indent: "  ")
-            if let m = f.minimisation {
-                out += "  counterexample: \(m.steps) steps, \(m.switches) context switch\(m.switches == 1 ? "" : "es")"
-                out += " (\(m.stepsBefore) steps, \(m.switchesBefore) before minimising)\n"
-                if let note = m.note { out += "  note: \(note)\n" }
+            let total = 1 + r.moreFindings.count
+            if total > 1 { out += "\n  finding 1 of \(total):\n" }
+            out += findingWithTrace(f, r.tracePath, r.traceNote)
+            for (k, more) in r.moreFindings.enumerated() {
+                out += "\n  finding \(k + 2) of \(total):\n"
+                out += findingWithTrace(more.finding, more.tracePath, more.traceNote)
             }
-            if let path = r.tracePath {
-                out += "  trace: \(path) (\(r.traceNote ?? "written"))\n"
-                out += "  replay it with: lockhunt replay \(path)\n"
-            } else if let note = r.traceNote {
-                out += "  trace not written: \(note)\n"
-            }
+        }
+        return out
+    }
+
+    func findingWithTrace(_ f: Finding, _ tracePath: String?, _ traceNote: String?) -> String {
+        var out = "\n" + finding(f, indent: "  ")
+        if let m = f.minimisation {
+            out += "  counterexample: \(m.steps) steps, \(m.switches) context switch\(m.switches == 1 ? "" : "es")"
+            out += " (\(m.stepsBefore) steps, \(m.switchesBefore) before minimising)\n"
+            if let note = m.note { out += "  note: \(note)\n" }
+        }
+        if let path = tracePath {
+            out += "  trace: \(path) (\(traceNote ?? "written"))\n"
+            out += "  replay it with: lockhunt replay \(path)\n"
+        } else if let note = traceNote {
+            out += "  trace not written: \(note)\n"
         }
         return out
     }

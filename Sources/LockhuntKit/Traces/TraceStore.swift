@@ -6,8 +6,11 @@ public struct TraceStore {
 
     public init(directory: String) { self.directory = directory }
 
-    public func path(scenario: String, policy: String?) -> String {
-        ModelLoader.normalize((directory as NSString).appendingPathComponent(Trace.fileName(scenario: scenario, policy: policy)))
+    /// `<scenario>.<policy>[.<suffix>].trace`
+    public func path(scenario: String, policy: String?, suffix: String? = nil) -> String {
+        var name = Trace.fileName(scenario: scenario, policy: policy)
+        if let suffix { name = (name as NSString).deletingPathExtension + ".\(suffix).trace" }
+        return ModelLoader.normalize((directory as NSString).appendingPathComponent(name))
     }
 
     public enum Written: Equatable {
@@ -38,8 +41,8 @@ public struct TraceStore {
 
     /// Writes atomically. An existing file with the same text is left alone; a different one is
     /// replaced only if `replace`, else the trace goes to the next free `<name>.N.trace`.
-    public func write(_ trace: Trace, scenario: String, policy: String?, replace: Bool) -> Written {
-        let path = self.path(scenario: scenario, policy: policy)
+    public func write(_ trace: Trace, scenario: String, policy: String?, suffix: String? = nil, replace: Bool) -> Written {
+        let path = self.path(scenario: scenario, policy: policy, suffix: suffix)
         let text = trace.render()
         let data = Data(text.utf8)
         if let existing = FileManager.default.contents(atPath: path) {
@@ -70,7 +73,7 @@ public struct TraceStore {
             try AtomicFile.create(path, contents: text)
             return .created(path)
         } catch AtomicFile.Failure.exists(_) {
-            return write(trace, scenario: scenario, policy: policy, replace: replace)
+            return write(trace, scenario: scenario, policy: policy, suffix: suffix, replace: replace)
         } catch {
             return .failed("could not write \(path): \(error)")
         }
