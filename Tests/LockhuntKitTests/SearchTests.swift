@@ -73,6 +73,24 @@ struct SearchTests {
         #expect(all.findings.count == 2)
     }
 
+    @Test("breadth-first search gives the same states, transitions and trace on 1 and on 4 workers")
+    func workersDoNotChangeResults() throws {
+        for (text, params) in [(SearchTests.twoTasks, [(String, Int64)]()),
+                               (try String(contentsOfFile: TestSupport.root + "/Models/bench/writeback.lh", encoding: .utf8), [("N", 6)])] {
+            let path = TestSupport.writeModel(text)
+            // The bench model includes the library: compile it where it lives.
+            let program = try #require(text.contains("include") ?
+                TestSupport.compile(path: TestSupport.root + "/Models/bench/writeback.lh", policy: TestSupport.policy("upstream"), params: params).program :
+                TestSupport.compile(path: path).program)
+            for reductions in [Reductions.none, .all] {
+                let one = TestSupport.explore(program) { $0.jobs = 1; $0.reductions = reductions }
+                let four = TestSupport.explore(program) { $0.jobs = 4; $0.reductions = reductions }
+                #expect(one.stats.states == four.stats.states && one.stats.transitions == four.stats.transitions && one.stats.depth == four.stats.depth)
+                #expect(one.findings.first?.path == four.findings.first?.path)
+            }
+        }
+    }
+
     @Test("the same model gives the same statistics and trace, run after run")
     func deterministic() throws {
         let program = try #require(TestSupport.compile(SearchTests.twoTasks).program)

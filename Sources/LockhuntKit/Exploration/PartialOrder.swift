@@ -110,7 +110,7 @@ extension Machine {
     /// The threads to expand in `s`: a persistent set. `enabled`, `blocked` and `unfinished`
     /// are thread masks of this state.
     mutating func persistentSet(_ s: UnsafePointer<UInt64>, enabled: UInt64, blocked: UInt64, unfinished: UInt64,
-                                resources: ResourceMap, scratch: PORScratch) -> UInt64 {
+                                scratch: PORScratch) -> UInt64 {
         if enabled.nonzeroBitCount <= 1 { return enabled }
         let wds = resourceWords
         // Who each thread's next step (or wait) depends on.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Explores every interleaving of a program, breadth-first (the first finding then has a
 /// shortest trace) or depth-first, and reports deadlocks and violations.
 /// Reductions of the state space that keep verdicts exact, each switchable.
@@ -46,6 +48,9 @@ public struct SearchOptions: Sendable {
     public var reductions: Reductions = .all
     /// States deeper than this are not expanded (used to recover a shortest trace).
     var maxDepth: Int? = nil
+    /// Threads for a breadth-first search (one per core by default). The result does not
+    /// depend on it.
+    public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
     public var maxStates: Int? = nil
     public var timeLimit: Double? = nil
     public var maxMemory: Int? = nil
@@ -152,19 +157,34 @@ public struct Explorer {
         var machine = Machine(program)
         defer { machine.release() }
         let words = program.wordsPerState
+        let cur = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
+        defer { cur.deallocate() }
+        // The initial state; folding the threads' first local code may already fault.
+        if !machine.initialState(program.rawInitialState, into: cur) {
+            var f = RawFinding(kind: .violation(machine.fault), path: [])
+            f.faultingThread = program.thread(ofPC: Int(machine.fault.pc))
+            return SearchResult(stats: SearchStats(), findings: [f], limit: nil)
+        }
         let store = StateStore(words: words)
+        if options.order == .breadthFirst {
+            let bfs = BreadthFirstSearch(program: program, options: options, store: store, jobs: options.jobs)
+            let (stats, findings, limit) = bfs.run(initialState: cur)
+            return SearchResult(stats: stats, findings: findings, limit: limit)
+        }
+        return depthFirst(store, initial: cur)
+    }
+
+    /// Depth-first: one state at a time, its new successors pushed on a stack.
+    func depthFirst(_ store: StateStore, initial: UnsafeMutablePointer<UInt64>) -> SearchResult {
+        let words = program.wordsPerState
         let clock = Stopwatch()
         var stats = SearchStats()
         var findings: [RawFinding] = []
         var signatures = Set<[Int]>()
-        let resources = program.analysis.resources
-
+        var expander = Expander(program: program, options: options)
+        let out = ChunkOutput(words: words)
         let cur = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
-        let succ = UnsafeMutablePointer<UInt64>.allocate(capacity: words * max(1, machine.maxChoices))
-        let por = Machine.PORScratch(threads: machine.threadCount, resourceWords: machine.resourceWords)
-        defer { cur.deallocate(); succ.deallocate(); por.release() }
-        let reducePO = options.reductions.contains(.partialOrder)
-
+        defer { expander.release(); cur.deallocate() }
         func path(_ i: Int) -> [[UInt64]] {
             store.path(to: i).map { Array(UnsafeBufferPointer(start: store.state($0), count: words)) }
         }
@@ -174,54 +194,15 @@ public struct Explorer {
             stats.bytes = store.bytes
             return SearchResult(stats: stats, findings: findings, limit: limit)
         }
-
-        // The initial state; folding the threads' first local code may already fault.
-        if !machine.initialState(program.rawInitialState, into: cur) {
-            var f = RawFinding(kind: .violation(machine.fault), path: [])
-            f.faultingThread = program.threads.firstIndex { $0.codeStart <= Int(machine.fault.pc) && Int(machine.fault.pc) < $0.codeStart + $0.codeCount }
-            findings.append(f)
-            return finish(nil)
-        }
-        _ = store.insert(cur, parent: -1)
-
-        // Breadth-first, the store is the queue and levels are ranges of it; only depth-first
-        // needs a depth per state.
-        var depthOf: [Int32] = options.order == .depthFirst ? [0] : []
-        var level = 0
-        var levelEnd = 1
+        _ = store.insert(initial, parent: -1)
+        var depthOf: [Int32] = [0]
         var stack: [Int] = [0]
-        var head = 0
         var expanded = 0
         var lastReport = 0.0
-        // A violation found while expanding level k has k + 1 steps, but a deadlock state still
-        // waiting in level k has only k: finish the level's deadlock checks before reporting.
-        var pendingViolation: (finding: RawFinding, depth: Int)? = nil
-
-        while true {
-            // Next state: the queue is the store itself for BFS, an explicit stack for DFS.
-            var index: Int
-            let depth: Int
-            if options.order == .breadthFirst {
-                if head >= store.count { break }
-                index = head
-                head += 1
-                if index == levelEnd {
-                    level += 1
-                    levelEnd = store.count
-                }
-                depth = level
-            } else {
-                guard let top = stack.popLast() else { break }
-                index = top
-                depth = Int(depthOf[index])
-            }
+        while let index = stack.popLast() {
             cur.update(from: store.state(index), count: words)
+            let depth = Int(depthOf[index])
             stats.depth = max(stats.depth, depth)
-            if let p = pendingViolation, depth > p.depth {
-                findings.append(p.finding)
-                return finish(nil)
-            }
-
             expanded += 1
             if expanded & 255 == 0 {
                 let elapsed = clock.elapsed
@@ -231,88 +212,37 @@ public struct Explorer {
                 if let report = options.progress, elapsed - lastReport >= 0.5 {
                     lastReport = elapsed
                     report(SearchProgress(states: store.count, transitions: stats.transitions, depth: depth,
-                                          queued: options.order == .breadthFirst ? store.count - head : stack.count, seconds: elapsed))
+                                          queued: stack.count, seconds: elapsed))
                 }
             }
-
-            // Deadlock: blocked tasks nobody can wake.
-            let masks = machine.statusMasks(cur)
-            let dead = machine.deadlockedThreads(cur, blocked: masks.blocked, unfinished: masks.unfinished, scratch: por)
-            if dead != 0 {
-                var threads: [Int] = []
-                var sig: [Int] = [0]
-                var rest = dead
-                while rest != 0 {
-                    let t = rest.trailingZeroBitCount
-                    rest &= rest - 1
-                    threads.append(t)
-                    sig.append(t)
-                    sig.append(machine.globalPC(cur, t))
-                }
-                if !signatures.contains(sig) {
-                    signatures.insert(sig)
-                    findings.append(RawFinding(kind: .deadlock(threads), path: path(index)))
-                    if !options.allFindings { return finish(nil) }
+            out.reset()
+            expander.expand(index, cur, expand: options.maxDepth.map { depth < $0 } ?? true, into: out)
+            for dl in out.deadlocks where !signatures.contains(dl.signature) {
+                signatures.insert(dl.signature)
+                findings.append(RawFinding(kind: .deadlock(dl.threads), path: path(index)))
+                if !options.allFindings { return finish(nil) }
+            }
+            for k in 0..<out.count {
+                let (i, isNew) = store.insert(out.state(k), hash: out.hashes[k], parent: index)
+                if isNew {
+                    depthOf.append(Int32(depth + 1))
+                    stack.append(i)
+                    if let m = options.maxStates, store.count > m { return finish(.maxStates) }
+                    if store.count >= StateStore.maxStates { return finish(.maxStates) }
                 }
             }
-            if pendingViolation != nil { continue }
-
-            if let limit = options.maxDepth, depth >= limit { continue }
-            var expand = masks.enabled
-            if reducePO {
-                expand = machine.persistentSet(cur, enabled: masks.enabled, blocked: masks.blocked, unfinished: masks.unfinished,
-                                               resources: resources, scratch: por)
+            for ft in out.faults {
+                let sig = [1, Int(ft.fault.kind.rawValue), Int(ft.fault.pc)]
+                if signatures.contains(sig) { continue }
+                signatures.insert(sig)
+                var f = RawFinding(kind: .violation(ft.fault), path: path(index))
+                f.faultingThread = ft.thread
+                findings.append(f)
+                if !options.allFindings { return finish(nil) }
             }
-            var moved = false
-            var threadsLeft = expand
-            while threadsLeft != 0 {
-                let t = threadsLeft.trailingZeroBitCount
-                threadsLeft &= threadsLeft - 1
-                let n = machine.step(cur, t, succ)
-                if n < 0 {
-                    let fault = machine.fault
-                    let sig = [1, Int(fault.kind.rawValue), Int(fault.pc)]
-                    if !signatures.contains(sig) {
-                        signatures.insert(sig)
-                        var f = RawFinding(kind: .violation(fault), path: path(index))
-                        f.faultingThread = t
-                        f.faultingChoice = 0
-                        if options.allFindings {
-                            findings.append(f)
-                        } else if options.order == .depthFirst {
-                            findings.append(f)
-                            return finish(nil)
-                        } else {
-                            pendingViolation = (f, depth)
-                            break
-                        }
-                    }
-                    moved = true
-                    continue
-                }
-                if n > 0 { moved = true }
-                for k in 0..<n {
-                    stats.transitions += 1
-                    let (i, isNew) = store.insert(succ + k * words, parent: index)
-                    if isNew {
-                        if options.order == .depthFirst {
-                            depthOf.append(Int32(depth + 1))
-                            stack.append(i)
-                        }
-                        if let m = options.maxStates, store.count >= m, store.count > index + 1 || head < store.count {
-                            if store.count > m { return finish(.maxStates) }
-                        }
-                        if store.count >= StateStore.maxStates { return finish(.maxStates) }
-                    }
-                }
-            }
-            if !moved && masks.unfinished == 0 {
-                // Every thread finished: a complete run. (A state where nothing can move but some
-                // thread has not finished is a deadlock, reported above.)
-                stats.completedRuns += 1
-            }
+            stats.transitions += out.transitions
+            stats.completedRuns += out.completedRuns
         }
-        if let p = pendingViolation { findings.append(p.finding) }
         return finish(nil)
     }
 }

@@ -1,6 +1,10 @@
-/// Every state reached, packed back to back, with a parent link each, and an open-addressing
-/// hash table over them (the visited set). A state's index is its discovery order, so in a
-/// breadth-first search the store is also the queue.
+/// Every state reached, packed back to back in fixed-size blocks, with a parent link each, and
+/// an open-addressing hash table over them (the visited set). A state's index is its discovery
+/// order, so in a breadth-first search the store is also the queue.
+///
+/// Blocks never move once allocated, and the table of block pointers is reserved up front, so
+/// a state's address is stable: parallel workers read the states of one level while the merger
+/// appends the next.
 ///
 /// Table slots are 64 bits: state index + 1 in the high half, the low 32 bits of the state's
 /// hash in the low half. A state's slot is its hash modulo the table size, so growing the table
@@ -10,9 +14,12 @@
 final class StateStore {
     let words: Int
     private(set) var count = 0
-    private var capacity: Int
-    private(set) var data: UnsafeMutablePointer<UInt64>
-    private(set) var parents: UnsafeMutablePointer<UInt32>
+    private let blockShift = 16
+    private var blockMask: Int { (1 << blockShift) - 1 }
+    private let blocks: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
+    private let parentBlocks: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>
+    private var blockCount = 0
+    private let maxBlocks: Int
     private var table: UnsafeMutablePointer<UInt64>
     private var tableMask: Int
 
@@ -20,32 +27,36 @@ final class StateStore {
     /// The most states one store can hold (indices are 32-bit).
     static let maxStates = Int(UInt32.max - 2)
 
-    init(words: Int, initialCapacity: Int = 1 << 12) {
+    init(words: Int) {
         self.words = words
-        capacity = initialCapacity
-        data = .allocate(capacity: capacity * words)
-        parents = .allocate(capacity: capacity)
-        let tableSize = initialCapacity * 2
+        maxBlocks = (StateStore.maxStates >> 16) + 1
+        blocks = .allocate(capacity: maxBlocks)
+        parentBlocks = .allocate(capacity: maxBlocks)
+        let tableSize = 1 << 12
         table = .allocate(capacity: tableSize)
         table.initialize(repeating: 0, count: tableSize)
         tableMask = tableSize - 1
     }
 
     deinit {
-        data.deallocate()
-        parents.deallocate()
+        for b in 0..<blockCount {
+            blocks[b]!.deallocate()
+            parentBlocks[b]!.deallocate()
+        }
+        blocks.deallocate()
+        parentBlocks.deallocate()
         table.deallocate()
     }
 
     /// Bytes held, for the memory limit and statistics.
-    var bytes: Int { capacity * (words * 8 + 4) + (tableMask + 1) * 8 }
+    var bytes: Int { blockCount * (1 << blockShift) * (words * 8 + 4) + (tableMask + 1) * 8 + maxBlocks * 16 }
 
     @inline(__always)
-    func state(_ i: Int) -> UnsafeMutablePointer<UInt64> { data + i * words }
+    func state(_ i: Int) -> UnsafeMutablePointer<UInt64> { blocks[i &>> blockShift]! + (i & blockMask) * words }
 
     @inline(__always)
     func parent(_ i: Int) -> Int {
-        let p = parents[i]
+        let p = parentBlocks[i &>> blockShift]![i & blockMask]
         return p == StateStore.noParent ? -1 : Int(p)
     }
 
@@ -63,7 +74,12 @@ final class StateStore {
     /// Adds `s` unless present. Returns its index and whether it was new.
     @inline(__always)
     func insert(_ s: UnsafePointer<UInt64>, parent: Int) -> (index: Int, isNew: Bool) {
-        let h = StateStore.hash(s, words)
+        insert(s, hash: StateStore.hash(s, words), parent: parent)
+    }
+
+    /// The same with the hash already computed (by a parallel worker).
+    @inline(__always)
+    func insert(_ s: UnsafePointer<UInt64>, hash h: UInt64, parent: Int) -> (index: Int, isNew: Bool) {
         let tag = h & 0xFFFF_FFFF
         var slot = Int(truncatingIfNeeded: tag) & tableMask
         while true {
@@ -71,34 +87,28 @@ final class StateStore {
             if v == 0 { break }
             if v & 0xFFFF_FFFF == tag {
                 let idx = Int(v >> 32) - 1
-                let other = data + idx * words
+                let other = state(idx)
                 var same = true
                 for w in 0..<words where other[w] != s[w] { same = false; break }
                 if same { return (idx, false) }
             }
             slot = (slot + 1) & tableMask
         }
-        if count == capacity { grow() }
         let idx = count
-        (data + idx * words).update(from: s, count: words)
-        parents[idx] = parent < 0 ? StateStore.noParent : UInt32(parent)
+        if idx & blockMask == 0 { addBlock() }
+        state(idx).update(from: s, count: words)
+        parentBlocks[idx &>> blockShift]![idx & blockMask] = parent < 0 ? StateStore.noParent : UInt32(parent)
         count += 1
         table[slot] = (UInt64(idx + 1) << 32) | tag
         if count * 2 > tableMask + 1 { rehash() }
         return (idx, true)
     }
 
-    private func grow() {
-        let newCapacity = capacity * 2
-        let newData = UnsafeMutablePointer<UInt64>.allocate(capacity: newCapacity * words)
-        newData.moveInitialize(from: data, count: count * words)
-        data.deallocate()
-        data = newData
-        let newParents = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity)
-        newParents.moveInitialize(from: parents, count: count)
-        parents.deallocate()
-        parents = newParents
-        capacity = newCapacity
+    private func addBlock() {
+        precondition(blockCount < maxBlocks, "state store full")
+        blocks[blockCount] = .allocate(capacity: (1 << blockShift) * words)
+        parentBlocks[blockCount] = .allocate(capacity: 1 << blockShift)
+        blockCount += 1
     }
 
     private func rehash() {

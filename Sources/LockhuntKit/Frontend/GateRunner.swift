@@ -93,6 +93,8 @@ public struct GateRunner {
         var check = CheckOptions()
         check.search = options.search
         check.search.progress = nil
+        // The pairs already run in parallel: one thread per search.
+        check.search.jobs = 1
         check.writeTraces = false
         let runner = CheckRunner(options: check)
         let outcomes = Parallel.map(set.pairs, jobs: options.jobs) { p -> CheckResult in

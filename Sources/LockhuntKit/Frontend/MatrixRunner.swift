@@ -51,7 +51,7 @@ public struct MatrixRunner {
     public func run() -> (ScenarioSet, [Row]) {
         let set = ScenarioSet(inputs: inputs, policyDir: policyDir)
         if !set.errors.isEmpty { return (set, []) }
-        let runner = CheckRunner(options: { var o = CheckOptions(); o.writeTraces = false; return o }())
+        let runner = CheckRunner(options: { var o = CheckOptions(); o.writeTraces = false; o.search.jobs = 1; return o }())
         let results = Parallel.map(set.pairs, jobs: jobs) { p in runner.run(model: p.model, policy: p.policy).verdictWord }
         var verdicts: [String: String] = [:]
         for (p, v) in zip(set.pairs, results) { verdicts["\(p.scenario) \(p.policy.name)"] = v }

@@ -1,0 +1,225 @@
+import Foundation
+
+/// Breadth-first search on every core, with the same result as on one: the states of a level
+/// are cut into chunks that workers expand in parallel (deadlock check, reduction, successors
+/// and their hashes), while one thread merges the chunks into the store strictly in chunk
+/// order. So state numbering, parents, statistics and the first finding are those of the
+/// sequential search, byte for byte, whatever the number of workers and however they are
+/// scheduled. The calling thread merges and, while the chunk it needs is not ready, expands
+/// chunks itself.
+final class BreadthFirstSearch: @unchecked Sendable {
+    let program: Program
+    let options: SearchOptions
+    let store: StateStore
+    let jobs: Int
+
+    // Shared with the workers, under `lock`.
+    private let lock = NSCondition()
+    private var generation = 0
+    private var levelStart = 0
+    private var levelEnd = 0
+    private var chunkSize = 1
+    private var chunkCount = 0
+    private var nextChunk = 0
+    private var outputs: [ChunkOutput?] = []
+    private var expandLevel = true
+    private var stopping = false
+    private var liveWorkers = 0
+    private var spare: [ChunkOutput] = []
+
+    init(program: Program, options: SearchOptions, store: StateStore, jobs: Int) {
+        self.program = program
+        self.options = options
+        self.store = store
+        self.jobs = max(1, jobs)
+    }
+
+    // MARK: - Workers
+
+    private func takeChunk() -> (Int, ChunkOutput)? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopping, nextChunk < chunkCount else { return nil }
+        let j = nextChunk
+        nextChunk += 1
+        return (j, spare.popLast() ?? ChunkOutput(words: store.words))
+    }
+
+    private func expandChunk(_ j: Int, _ out: ChunkOutput, _ expander: inout Expander, _ buffer: UnsafeMutablePointer<UInt64>) {
+        out.reset()
+        let start = levelStart + j * chunkSize
+        let end = min(levelEnd, start + chunkSize)
+        for i in start..<end {
+            // Copy first: the merger may be appending to the store meanwhile (blocks do not
+            // move, but a copy keeps the worker's reads in its own cache line).
+            buffer.update(from: store.state(i), count: store.words)
+            expander.expand(i, buffer, expand: expandLevel, into: out)
+        }
+        lock.lock()
+        outputs[j] = out
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    private func worker() {
+        var expander = Expander(program: program, options: options)
+        let buffer = UnsafeMutablePointer<UInt64>.allocate(capacity: store.words)
+        defer {
+            expander.release()
+            buffer.deallocate()
+            lock.lock()
+            liveWorkers -= 1
+            lock.broadcast()
+            lock.unlock()
+        }
+        var seen = 0
+        while true {
+            lock.lock()
+            while generation == seen && !stopping { lock.wait() }
+            if stopping { lock.unlock(); return }
+            seen = generation
+            lock.unlock()
+            while let (j, out) = takeChunk() { expandChunk(j, out, &expander, buffer) }
+        }
+    }
+
+    private func stopWorkers() {
+        lock.lock()
+        stopping = true
+        lock.broadcast()
+        while liveWorkers > 0 { lock.wait() }
+        lock.unlock()
+    }
+
+    // MARK: - The search
+
+    func run(initialState: UnsafePointer<UInt64>) -> (SearchStats, [RawFinding], SearchLimit?) {
+        let clock = Stopwatch()
+        var stats = SearchStats()
+        var findings: [RawFinding] = []
+        var signatures = Set<[Int]>()
+        let words = store.words
+        _ = store.insert(initialState, parent: -1)
+
+        for _ in 1..<jobs {
+            lock.lock(); liveWorkers += 1; lock.unlock()
+            let t = Thread { [self] in self.worker() }
+            t.stackSize = 1 << 22
+            t.start()
+        }
+        var expander = Expander(program: program, options: options)
+        let buffer = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
+        defer {
+            stopWorkers()
+            expander.release()
+            buffer.deallocate()
+        }
+        func path(_ i: Int) -> [[UInt64]] {
+            store.path(to: i).map { Array(UnsafeBufferPointer(start: store.state($0), count: words)) }
+        }
+        func finish(_ limit: SearchLimit?) -> (SearchStats, [RawFinding], SearchLimit?) {
+            stats.states = store.count
+            stats.seconds = clock.elapsed
+            stats.bytes = store.bytes
+            return (stats, findings, limit)
+        }
+
+        var level = 0
+        var start = 0
+        var lastReport = 0.0
+        var pendingViolation: RawFinding? = nil
+        while start < store.count {
+            let end = store.count
+            stats.depth = level
+            // A level: chunks sized so that every worker has several to take.
+            lock.lock()
+            levelStart = start
+            levelEnd = end
+            chunkSize = max(16, min(4096, (end - start) / (jobs * 8)))
+            chunkCount = (end - start + chunkSize - 1) / chunkSize
+            nextChunk = 0
+            outputs = [ChunkOutput?](repeating: nil, count: chunkCount)
+            expandLevel = options.maxDepth.map { level < $0 } ?? true
+            generation += 1
+            lock.broadcast()
+            lock.unlock()
+
+            for j in 0..<chunkCount {
+                // Wait for chunk j; meanwhile expand other chunks of the level.
+                var out: ChunkOutput? = nil
+                while out == nil {
+                    lock.lock()
+                    out = outputs[j]
+                    lock.unlock()
+                    if out != nil { break }
+                    if let (k, o) = takeChunk() {
+                        expandChunk(k, o, &expander, buffer)
+                    } else {
+                        lock.lock()
+                        while outputs[j] == nil { lock.wait() }
+                        lock.unlock()
+                    }
+                }
+                let o = out!
+                // Merge in order, as the sequential search would have gone.
+                var k = 0
+                var d = 0, f = 0
+                for (state, successorEnd, complete) in o.expanded {
+                    while d < o.deadlocks.count && o.deadlocks[d].state == state {
+                        let dl = o.deadlocks[d]
+                        d += 1
+                        if signatures.contains(dl.signature) { continue }
+                        signatures.insert(dl.signature)
+                        findings.append(RawFinding(kind: .deadlock(dl.threads), path: path(state)))
+                        if !options.allFindings { return finish(nil) }
+                    }
+                    if pendingViolation != nil { k = successorEnd; continue }
+                    // Counted state by state, so that stopping in the middle of a chunk counts
+                    // exactly what the sequential search would have.
+                    stats.transitions += successorEnd - k
+                    if complete { stats.completedRuns += 1 }
+                    while k < successorEnd {
+                        let (_, isNew) = store.insert(o.state(k), hash: o.hashes[k], parent: o.parents[k])
+                        k += 1
+                        if isNew {
+                            if let m = options.maxStates, store.count > m { return finish(.maxStates) }
+                            if store.count >= StateStore.maxStates { return finish(.maxStates) }
+                        }
+                    }
+                    while f < o.faults.count && o.faults[f].state == state {
+                        let ft = o.faults[f]
+                        f += 1
+                        let sig = [1, Int(ft.fault.kind.rawValue), Int(ft.fault.pc)]
+                        if signatures.contains(sig) { continue }
+                        signatures.insert(sig)
+                        var finding = RawFinding(kind: .violation(ft.fault), path: path(state))
+                        finding.faultingThread = ft.thread
+                        if options.allFindings { findings.append(finding) } else if pendingViolation == nil { pendingViolation = finding }
+                    }
+                }
+                lock.lock()
+                spare.append(o)
+                lock.unlock()
+
+                let elapsed = clock.elapsed
+                if let t = options.timeLimit, elapsed >= t { return finish(.timeLimit) }
+                if let m = options.maxMemory, store.bytes > m { return finish(.maxMemory) }
+                if let stop = options.shouldStop, stop() { return finish(.interrupted) }
+                if let report = options.progress, elapsed - lastReport >= 0.5 {
+                    lastReport = elapsed
+                    report(SearchProgress(states: store.count, transitions: stats.transitions, depth: level,
+                                          queued: store.count - (start + (j + 1) * chunkSize), seconds: elapsed))
+                }
+            }
+            // A violation found while expanding this level has one step more than a deadlock
+            // state of this level; the level's deadlock checks are done, so report it now.
+            if let v = pendingViolation {
+                findings.append(v)
+                return finish(nil)
+            }
+            start = end
+            level += 1
+        }
+        return finish(nil)
+    }
+}

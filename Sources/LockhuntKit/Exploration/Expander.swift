@@ -1,0 +1,150 @@
+/// What expanding a run of states produced: their successors (with hashes and parents), and
+/// any deadlock or fault met. Written by one worker, read by the merger, then reused.
+final class ChunkOutput {
+    let words: Int
+    /// Successor states, back to back.
+    private(set) var states: UnsafeMutablePointer<UInt64>
+    private(set) var hashes: UnsafeMutablePointer<UInt64>
+    private(set) var parents: UnsafeMutablePointer<Int>
+    private(set) var capacity: Int
+    private(set) var count = 0
+    /// Per expanded state (in order): its index, where its successors end, and whether every
+    /// thread had finished there (a complete run).
+    var expanded: [(state: Int, successorEnd: Int, complete: Bool)] = []
+    /// Deadlocks and faults, rare: state index, and what.
+    var deadlocks: [(state: Int, threads: [Int], signature: [Int])] = []
+    var faults: [(state: Int, thread: Int, fault: Fault)] = []
+    var transitions = 0
+    var completedRuns = 0
+
+    init(words: Int) {
+        self.words = words
+        capacity = 256
+        states = .allocate(capacity: capacity * words)
+        hashes = .allocate(capacity: capacity)
+        parents = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        states.deallocate()
+        hashes.deallocate()
+        parents.deallocate()
+    }
+
+    func reset() {
+        count = 0
+        expanded.removeAll(keepingCapacity: true)
+        deadlocks.removeAll(keepingCapacity: true)
+        faults.removeAll(keepingCapacity: true)
+        transitions = 0
+        completedRuns = 0
+    }
+
+    /// Room for `n` more successors.
+    @inline(__always)
+    func reserve(_ n: Int) {
+        if count + n <= capacity { return }
+        var c = capacity
+        while c < count + n { c *= 2 }
+        let s = UnsafeMutablePointer<UInt64>.allocate(capacity: c * words)
+        s.moveInitialize(from: states, count: count * words)
+        states.deallocate()
+        states = s
+        let h = UnsafeMutablePointer<UInt64>.allocate(capacity: c)
+        h.moveInitialize(from: hashes, count: count)
+        hashes.deallocate()
+        hashes = h
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: c)
+        p.moveInitialize(from: parents, count: count)
+        parents.deallocate()
+        parents = p
+        capacity = c
+    }
+
+    /// Where the next successor goes; `commit` it once written.
+    @inline(__always)
+    func slot() -> UnsafeMutablePointer<UInt64> { states + count * words }
+
+    @inline(__always)
+    func commit(parent: Int) {
+        hashes[count] = StateStore.hash(states + count * words, words)
+        parents[count] = parent
+        count += 1
+    }
+
+    @inline(__always)
+    func state(_ k: Int) -> UnsafeMutablePointer<UInt64> { states + k * words }
+}
+
+/// Expands states: the deadlock check, the partial-order reduction, and every successor of the
+/// threads it selects. One per worker thread; it owns a machine and scratch space.
+struct Expander {
+    var machine: Machine
+    let por: Machine.PORScratch
+    let succ: UnsafeMutablePointer<UInt64>
+    let words: Int
+    let reducePO: Bool
+    let allFindings: Bool
+
+    init(program: Program, options: SearchOptions) {
+        machine = Machine(program)
+        por = Machine.PORScratch(threads: machine.threadCount, resourceWords: machine.resourceWords)
+        succ = .allocate(capacity: program.wordsPerState * max(1, machine.maxChoices))
+        words = program.wordsPerState
+        reducePO = options.reductions.contains(.partialOrder)
+        allFindings = options.allFindings
+    }
+
+    func release() {
+        machine.release()
+        por.release()
+        succ.deallocate()
+    }
+
+    /// Expands state `index` (contents `s`) into `out`. With `expand` false (at a depth limit)
+    /// only the deadlock check runs. Stops expanding at the first fault unless all findings are
+    /// wanted, as the sequential search always did.
+    mutating func expand(_ index: Int, _ s: UnsafePointer<UInt64>, expand: Bool, into out: ChunkOutput) {
+        let masks = machine.statusMasks(s)
+        let dead = machine.deadlockedThreads(s, blocked: masks.blocked, unfinished: masks.unfinished, scratch: por)
+        if dead != 0 {
+            var threads: [Int] = []
+            var sig: [Int] = [0]
+            var rest = dead
+            while rest != 0 {
+                let t = rest.trailingZeroBitCount
+                rest &= rest - 1
+                threads.append(t)
+                sig.append(t)
+                sig.append(machine.globalPC(s, t))
+            }
+            out.deadlocks.append((index, threads, sig))
+        }
+        if masks.unfinished == 0 { out.completedRuns += 1 }
+        guard expand else {
+            out.expanded.append((index, out.count, masks.unfinished == 0))
+            return
+        }
+        var threadsLeft = masks.enabled
+        if reducePO {
+            threadsLeft = machine.persistentSet(s, enabled: masks.enabled, blocked: masks.blocked, unfinished: masks.unfinished, scratch: por)
+        }
+        while threadsLeft != 0 {
+            let t = threadsLeft.trailingZeroBitCount
+            threadsLeft &= threadsLeft - 1
+            let n = machine.step(s, t, succ)
+            if n < 0 {
+                out.faults.append((index, t, machine.fault))
+                if !allFindings { break }
+                continue
+            }
+            out.reserve(n)
+            for k in 0..<n {
+                out.slot().update(from: succ + k * words, count: words)
+                out.commit(parent: index)
+            }
+            out.transitions += n
+        }
+        out.expanded.append((index, out.count, masks.unfinished == 0))
+    }
+}
