@@ -17,7 +17,9 @@ struct RandomModels {
         mutating func chance(_ percent: Int) -> Bool { int(100) < percent }
     }
 
-    static func generate(seed: UInt64) -> String {
+    /// With `replicas`, one thread is declared as `thread r[i < K]` (K identical copies), so that
+    /// symmetry reduction has something to reduce.
+    static func generate(seed: UInt64, replicas: Bool = false) -> String {
         var rng = RNG(state: seed)
         let folios = 2 + rng.int(3)
         let buffers = rng.int(3)
@@ -66,7 +68,13 @@ struct RandomModels {
                 return "folio_wait_writeback(\(folio(&r)));"
             }
         }
-        for t in 0..<threads {
+        // Copies multiply the state space: keep their bodies shallow and the other threads few.
+        if replicas {
+            out += "thread r[i < \(2 + rng.int(2))] {\n"
+            for _ in 0..<(1 + rng.int(2)) { out += "\t" + statement(&rng, depth: 1) + "\n" }
+            out += "}\n"
+        }
+        for t in 0..<(replicas ? min(2, threads - 1) : threads) {
             out += "thread t\(t) {\n"
             for _ in 0..<(2 + rng.int(4)) { out += "\t" + statement(&rng, depth: 0) + "\n" }
             out += "}\n"

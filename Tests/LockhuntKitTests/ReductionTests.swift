@@ -29,6 +29,42 @@ struct ReductionTests {
         #expect(counts["ok", default: 0] > 5 && counts["deadlock", default: 0] > 5 && counts["violation", default: 0] > 2, "\(counts)")
     }
 
+    @Test("random models with identical threads: symmetry agrees with the unreduced search, and its traces replay", arguments: 0..<2)
+    func randomReplicas(_ batch: Int) throws {
+        var differing: [String] = []
+        var reduced = 0, skipped = 0
+        for seed in UInt64(1000 + batch * 100)..<UInt64(1000 + batch * 100 + 100) {
+            let text = RandomModels.generate(seed: seed, replicas: true)
+            let program = try #require(TestSupport.compile(text).program, "seed \(seed)\n\(text)")
+            #expect(!program.symmetry.isEmpty, "seed \(seed): the copies are not recognised as interchangeable")
+            // A few seeds are large; they add time, not coverage.
+            if TestSupport.explore(program, { $0.reductions = .none; $0.maxStates = 100_000 }).limit != nil { skipped += 1; continue }
+            let v = ReductionTests.verdicts(program)
+            if Set(v).count != 1 { differing.append("seed \(seed): \(v)\n\(text)") }
+            let none = TestSupport.explore(program) { $0.reductions = .none; $0.allFindings = true }
+            let sym = TestSupport.explore(program) { $0.reductions = .symmetry; $0.allFindings = true }
+            if sym.stats.states < none.stats.states { reduced += 1 }
+            // Findings of the symmetry-reduced search are mapped back to real runs: they replay.
+            for raw in sym.findings {
+                let f = FindingBuilder(program: program).build(raw)
+                #expect(!f.steps.isEmpty || raw.path.count <= 1, "seed \(seed)")
+            }
+        }
+        #expect(differing.isEmpty, "\(differing.joined(separator: "\n"))")
+        #expect(skipped < 10, "\(skipped) of 100 models were too large")
+        #expect(reduced > 50, "symmetry reduced only \(reduced) of \(100 - skipped) models")
+    }
+
+    @Test("symmetry: copies whose code differs are not interchangeable")
+    func asymmetricCopies() throws {
+        let same = try #require(TestSupport.compile("folio A;\nthread w[i < 3] { folio_lock(A); folio_unlock(A); }\n").program)
+        #expect(same.symmetry.groups == [[0, 1, 2]])
+        let differ = try #require(TestSupport.compile("folio P[3];\nthread w[i < 3] { folio_lock(P[i]); folio_unlock(P[i]); }\n").program)
+        #expect(differ.symmetry.isEmpty)
+        let some = try #require(TestSupport.compile("folio A, B;\nthread w[i < 3] { if (i == 0) folio_lock(B); else folio_lock(A); }\n").program)
+        #expect(some.symmetry.groups == [[1, 2]])
+    }
+
     @Test("the semantics fixtures", arguments: TestSupport.fixtures(in: "semantics"))
     func fixtures(_ name: String) throws {
         let program = try #require(TestSupport.compile(path: TestSupport.fixture("semantics/" + name)).program)

@@ -85,6 +85,8 @@ struct Expander {
     let words: Int
     let reducePO: Bool
     let allFindings: Bool
+    /// Present when symmetry reduction is on and the program has interchangeable threads.
+    let canonicalizer: Canonicalizer?
 
     init(program: Program, options: SearchOptions) {
         machine = Machine(program)
@@ -93,9 +95,11 @@ struct Expander {
         words = program.wordsPerState
         reducePO = options.reductions.contains(.partialOrder)
         allFindings = options.allFindings
+        canonicalizer = options.reductions.contains(.symmetry) ? Canonicalizer(program) : nil
     }
 
     func release() {
+        canonicalizer?.release()
         machine.release()
         por.release()
         succ.deallocate()
@@ -140,7 +144,9 @@ struct Expander {
             }
             out.reserve(n)
             for k in 0..<n {
-                out.slot().update(from: succ + k * words, count: words)
+                let slot = out.slot()
+                slot.update(from: succ + k * words, count: words)
+                canonicalizer?.canonicalize(slot, &machine)
                 out.commit(parent: index)
             }
             out.transitions += n

@@ -132,6 +132,10 @@ public struct Explorer {
 
     public func run() -> SearchResult {
         var result = explore()
+        // Paths found under symmetry are sequences of canonical states: map them to real runs.
+        if options.reductions.contains(.symmetry), !program.symmetry.isEmpty {
+            result.findings = result.findings.map(realize)
+        }
         // Reductions keep verdicts exact but not trace lengths: look for a shorter trace in the
         // unreduced graph, up to the depth of the one found, within a budget.
         if options.reductions != .none, options.order == .breadthFirst, !options.allFindings,
@@ -153,6 +157,53 @@ public struct Explorer {
         return result
     }
 
+    /// A run of real states whose canonical forms are the finding's path, with the finding's
+    /// threads found again in the real last state.
+    func realize(_ raw: RawFinding) -> RawFinding {
+        guard raw.path.count > 0, let canon = Canonicalizer(program) else { return raw }
+        var machine = Machine(program)
+        let words = program.wordsPerState
+        let succ = UnsafeMutablePointer<UInt64>.allocate(capacity: words * max(1, machine.maxChoices))
+        let probe = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
+        defer { machine.release(); canon.release(); succ.deallocate(); probe.deallocate() }
+        var actual = [UInt64](repeating: 0, count: words)
+        _ = actual.withUnsafeMutableBufferPointer { machine.initialState(program.rawInitialState, into: $0.baseAddress!) }
+        var path = [actual]
+        for target in raw.path.dropFirst() {
+            var next: [UInt64]? = nil
+            actual.withUnsafeBufferPointer { s in
+                for t in 0..<machine.threadCount where next == nil {
+                    let n = machine.step(s.baseAddress!, t, succ)
+                    for k in 0..<max(0, n) {
+                        probe.update(from: succ + k * words, count: words)
+                        canon.canonicalize(probe, &machine)
+                        if UnsafeBufferPointer(start: probe, count: words).elementsEqual(target) {
+                            next = Array(UnsafeBufferPointer(start: succ + k * words, count: words))
+                            break
+                        }
+                    }
+                }
+            }
+            guard let n = next else { preconditionFailure("a canonical path has no real counterpart") }
+            actual = n
+            path.append(n)
+        }
+        var real = raw
+        real.path = path
+        switch raw.kind {
+        case .deadlock:
+            let dead = actual.withUnsafeBufferPointer { machine.deadlockedThreads($0.baseAddress!, program.analysis.resources) }
+            real.kind = .deadlock((0..<machine.threadCount).filter { dead & (UInt64(1) << UInt64($0)) != 0 })
+        case .violation(let fault):
+            actual.withUnsafeBufferPointer { s in
+                for t in 0..<machine.threadCount where machine.step(s.baseAddress!, t, succ) < 0 {
+                    if machine.fault.kind == fault.kind && machine.fault.pc == fault.pc { real.faultingThread = t; break }
+                }
+            }
+        }
+        return real
+    }
+
     func explore() -> SearchResult {
         var machine = Machine(program)
         defer { machine.release() }
@@ -164,6 +215,11 @@ public struct Explorer {
             var f = RawFinding(kind: .violation(machine.fault), path: [])
             f.faultingThread = program.thread(ofPC: Int(machine.fault.pc))
             return SearchResult(stats: SearchStats(), findings: [f], limit: nil)
+        }
+        let canonical = options.reductions.contains(.symmetry) ? Canonicalizer(program) : nil
+        if let c = canonical {
+            c.canonicalize(cur, &machine)
+            c.release()
         }
         let store = StateStore(words: words)
         if options.order == .breadthFirst {

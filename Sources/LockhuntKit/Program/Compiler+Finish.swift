@@ -54,8 +54,18 @@ extension Compiler {
                 placed.append(a.allocate(width: bitsFor(threads.count)))
             }
         }
+        // Copies of one thread declaration start at the same offset within a word, so that their
+        // locals get the same layout and symmetry can swap them bit for bit.
+        var templateOffset: [Int: Int] = [:]
         for t in threads.indices {
-            let start = a.highWater
+            var start = a.highWater
+            if threadDecls[threads[t].template].replica != nil {
+                if let off = templateOffset[threads[t].template] {
+                    start += (off - start % 64 + 64) % 64
+                } else {
+                    templateOffset[threads[t].template] = start % 64
+                }
+            }
             a.jump(to: start)
             var marks: [Int] = []
             for event in allocationLogs[t] {

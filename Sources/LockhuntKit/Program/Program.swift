@@ -30,6 +30,8 @@ public final class Program: @unchecked Sendable {
     let encoded: EncodedProgram
     /// Flags and shared variables at their initial values, every pc 0, nothing folded yet.
     public let rawInitialState: [UInt64]
+    /// Interchangeable threads; set at the end of init, read-only afterwards.
+    public private(set) var symmetry = SymmetryGroups.none
 
     init(compiler c: Compiler, fields: [Field], words: Int, folioFlagBase: [Int], bufferFlagBase: [Int]) {
         sources = c.model.sources
@@ -145,6 +147,7 @@ public final class Program: @unchecked Sendable {
             }
         }
         rawInitialState = state
+        symmetry = SymmetryGroups(program: self)
     }
 
     /// `path:line` of a site, for reports.
