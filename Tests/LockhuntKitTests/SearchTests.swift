@@ -91,6 +91,21 @@ struct SearchTests {
         }
     }
 
+    @Test("hash compaction: the same states and verdicts as the exact store, findings that replay, a tiny omission probability")
+    func hashCompaction() throws {
+        for text in [SearchTests.twoTasks, RandomModels.generate(seed: 7), RandomModels.generate(seed: 11)] {
+            let program = try #require(TestSupport.compile(text).program)
+            for reductions in [Reductions.none, .all] {
+                let exact = TestSupport.explore(program) { $0.reductions = reductions; $0.allFindings = true }
+                let compact = TestSupport.explore(program) { $0.reductions = reductions; $0.allFindings = true; $0.hashCompaction = true }
+                #expect(exact.stats.states == compact.stats.states && exact.stats.transitions == compact.stats.transitions)
+                #expect(exact.findings.count == compact.findings.count)
+                #expect(exact.findings.map(\.path) == compact.findings.map(\.path))
+                #expect((compact.omissionProbability ?? 1) < 1e-9)
+            }
+        }
+    }
+
     @Test("the same model gives the same statistics and trace, run after run")
     func deterministic() throws {
         let program = try #require(TestSupport.compile(SearchTests.twoTasks).program)

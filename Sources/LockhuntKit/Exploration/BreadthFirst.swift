@@ -7,10 +7,10 @@ import Foundation
 /// sequential search, byte for byte, whatever the number of workers and however they are
 /// scheduled. The calling thread merges and, while the chunk it needs is not ready, expands
 /// chunks itself.
-final class BreadthFirstSearch: @unchecked Sendable {
+final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
     let program: Program
     let options: SearchOptions
-    let store: StateStore
+    let store: Store
     let jobs: Int
 
     // Shared with the workers, under `lock`.
@@ -27,7 +27,7 @@ final class BreadthFirstSearch: @unchecked Sendable {
     private var liveWorkers = 0
     private var spare: [ChunkOutput] = []
 
-    init(program: Program, options: SearchOptions, store: StateStore, jobs: Int) {
+    init(program: Program, options: SearchOptions, store: Store, jobs: Int) {
         self.program = program
         self.options = options
         self.store = store
@@ -99,7 +99,7 @@ final class BreadthFirstSearch: @unchecked Sendable {
         var findings: [RawFinding] = []
         var signatures = Set<[Int]>()
         let words = store.words
-        _ = store.insert(initialState, parent: -1)
+        _ = store.insert(initialState, hash: StateStore.hash(initialState, words), parent: -1, label: 0)
 
         for _ in 1..<jobs {
             lock.lock(); liveWorkers += 1; lock.unlock()
@@ -114,9 +114,7 @@ final class BreadthFirstSearch: @unchecked Sendable {
             expander.release()
             buffer.deallocate()
         }
-        func path(_ i: Int) -> [[UInt64]] {
-            store.path(to: i).map { Array(UnsafeBufferPointer(start: store.state($0), count: words)) }
-        }
+        func path(_ i: Int) -> [[UInt64]] { store.pathStates(to: i) }
         func finish(_ limit: SearchLimit?) -> (SearchStats, [RawFinding], SearchLimit?) {
             stats.states = store.count
             stats.seconds = clock.elapsed
@@ -130,6 +128,7 @@ final class BreadthFirstSearch: @unchecked Sendable {
         var pendingViolation: RawFinding? = nil
         while start < store.count {
             let end = store.count
+            store.beginLevel(start: start, end: end)
             stats.depth = level
             // A level: chunks sized so that every worker has several to take.
             lock.lock()
@@ -179,7 +178,7 @@ final class BreadthFirstSearch: @unchecked Sendable {
                     stats.transitions += successorEnd - k
                     if complete { stats.completedRuns += 1 }
                     while k < successorEnd {
-                        let (_, isNew) = store.insert(o.state(k), hash: o.hashes[k], parent: o.parents[k])
+                        let (_, isNew) = store.insert(o.state(k), hash: o.hashes[k], parent: o.parents[k], label: o.labels[k])
                         k += 1
                         if isNew {
                             if let m = options.maxStates, store.count > m { return finish(.maxStates) }

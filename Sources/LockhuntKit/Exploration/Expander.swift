@@ -6,6 +6,8 @@ final class ChunkOutput {
     private(set) var states: UnsafeMutablePointer<UInt64>
     private(set) var hashes: UnsafeMutablePointer<UInt64>
     private(set) var parents: UnsafeMutablePointer<Int>
+    /// The step that made each successor: thread in the low 6 bits, choice branch above.
+    private(set) var labels: UnsafeMutablePointer<UInt16>
     private(set) var capacity: Int
     private(set) var count = 0
     /// Per expanded state (in order): its index, where its successors end, and whether every
@@ -23,12 +25,14 @@ final class ChunkOutput {
         states = .allocate(capacity: capacity * words)
         hashes = .allocate(capacity: capacity)
         parents = .allocate(capacity: capacity)
+        labels = .allocate(capacity: capacity)
     }
 
     deinit {
         states.deallocate()
         hashes.deallocate()
         parents.deallocate()
+        labels.deallocate()
     }
 
     func reset() {
@@ -58,6 +62,10 @@ final class ChunkOutput {
         p.moveInitialize(from: parents, count: count)
         parents.deallocate()
         parents = p
+        let l = UnsafeMutablePointer<UInt16>.allocate(capacity: c)
+        l.moveInitialize(from: labels, count: count)
+        labels.deallocate()
+        labels = l
         capacity = c
     }
 
@@ -66,9 +74,10 @@ final class ChunkOutput {
     func slot() -> UnsafeMutablePointer<UInt64> { states + count * words }
 
     @inline(__always)
-    func commit(parent: Int) {
+    func commit(parent: Int, label: UInt16) {
         hashes[count] = StateStore.hash(states + count * words, words)
         parents[count] = parent
+        labels[count] = label
         count += 1
     }
 
@@ -147,7 +156,7 @@ struct Expander {
                 let slot = out.slot()
                 slot.update(from: succ + k * words, count: words)
                 canonicalizer?.canonicalize(slot, &machine)
-                out.commit(parent: index)
+                out.commit(parent: index, label: UInt16(t) | UInt16(k) << 6)
             }
             out.transitions += n
         }

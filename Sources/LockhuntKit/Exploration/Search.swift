@@ -48,6 +48,9 @@ public struct SearchOptions: Sendable {
     public var reductions: Reductions = .all
     /// States deeper than this are not expanded (used to recover a shortest trace).
     var maxDepth: Int? = nil
+    /// Keep only a hash of each visited state (breadth-first only): much less memory, at the
+    /// price of a small, reported probability of missing a state.
+    public var hashCompaction = false
     /// Threads for a breadth-first search (one per core by default). The result does not
     /// depend on it.
     public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -119,6 +122,8 @@ public struct SearchResult: Sendable {
     /// The first finding's trace is a shortest one (always so without reductions; with them,
     /// when the unreduced search up to its depth stayed within its budget).
     public var shortest = true
+    /// With hash compaction: the probability that a state was missed.
+    public var omissionProbability: Double? = nil
 }
 
 public struct Explorer {
@@ -204,6 +209,29 @@ public struct Explorer {
         return real
     }
 
+    /// The states a sequence of step labels (thread, choice) leads to from the initial state,
+    /// canonical when symmetry is on (as the search stored them).
+    func replay(_ labels: [UInt16]) -> [[UInt64]] {
+        var machine = Machine(program)
+        let canon = options.reductions.contains(.symmetry) ? Canonicalizer(program) : nil
+        let words = program.wordsPerState
+        let succ = UnsafeMutablePointer<UInt64>.allocate(capacity: words * max(1, machine.maxChoices))
+        defer { machine.release(); canon?.release(); succ.deallocate() }
+        var cur = [UInt64](repeating: 0, count: words)
+        _ = cur.withUnsafeMutableBufferPointer { machine.initialState(program.rawInitialState, into: $0.baseAddress!) }
+        if let c = canon { cur.withUnsafeMutableBufferPointer { c.canonicalize($0.baseAddress!, &machine) } }
+        var out = [cur]
+        for label in labels {
+            let t = Int(label & 63), k = Int(label >> 6)
+            let n = cur.withUnsafeBufferPointer { machine.step($0.baseAddress!, t, succ) }
+            precondition(k < n, "a recorded step does not replay")
+            if let c = canon { c.canonicalize(succ + k * words, &machine) }
+            cur = Array(UnsafeBufferPointer(start: succ + k * words, count: words))
+            out.append(cur)
+        }
+        return out
+    }
+
     func explore() -> SearchResult {
         var machine = Machine(program)
         defer { machine.release() }
@@ -220,6 +248,16 @@ public struct Explorer {
         if let c = canonical {
             c.canonicalize(cur, &machine)
             c.release()
+        }
+        if options.order == .breadthFirst && options.hashCompaction {
+            let store = CompactStore(words: words, replay: { [program, options] labels in
+                Explorer(program: program, options: options).replay(labels)
+            })
+            let bfs = BreadthFirstSearch(program: program, options: options, store: store, jobs: options.jobs)
+            let (stats, findings, limit) = bfs.run(initialState: cur)
+            var r = SearchResult(stats: stats, findings: findings, limit: limit)
+            r.omissionProbability = store.omissionProbability
+            return r
         }
         let store = StateStore(words: words)
         if options.order == .breadthFirst {

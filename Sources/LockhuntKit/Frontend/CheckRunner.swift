@@ -37,6 +37,8 @@ public struct CheckResult {
     public var outcome: Outcome
     public var stats = SearchStats()
     public var tracePath: String? = nil
+    /// With hash compaction: the probability that a state was missed.
+    public var omissionProbability: Double? = nil
     /// With --all: the findings after the first, each with its trace.
     public var moreFindings: [(finding: Finding, tracePath: String?, traceNote: String?)] = []
     /// What happened to the trace file: written, unchanged, or written beside a different one.
@@ -119,6 +121,7 @@ public struct CheckRunner: Sendable {
         result.params = program.effectiveParams
         let search = Explorer(program: program, options: options.search).run()
         result.stats = search.stats
+        result.omissionProbability = search.omissionProbability
         if var first = search.findings.first {
             var minimisation: Minimisation? = nil
             if options.minimise {

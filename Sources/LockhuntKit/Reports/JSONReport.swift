@@ -58,6 +58,7 @@ public struct JSONReport {
         var stats: Stats
         var trace: String?
         var traceNote: String?
+        var omissionProbability: Double?
         var finding: FindingJSON?
         /// With --all: the findings after the first.
         var moreFindings: [MoreFinding]?
@@ -99,7 +100,7 @@ public struct JSONReport {
                       verdict: r.verdictWord, complete: complete, limit: limit,
                       stats: Stats(states: s.states, transitions: s.transitions, depth: s.depth, seconds: s.seconds,
                                    statesPerSecond: s.statesPerSecond, bytes: s.bytes),
-                      trace: r.tracePath, traceNote: r.traceNote, finding: finding, moreFindings: more, diagnostics: diagnostics)
+                      trace: r.tracePath, traceNote: r.traceNote, omissionProbability: r.omissionProbability, finding: finding, moreFindings: more, diagnostics: diagnostics)
     }
 
     func json(_ f: Finding) -> FindingJSON {

@@ -13,13 +13,16 @@ public struct TextReport {
             out += "\(title): error: the model could not be loaded\n"
             return out
         case .ok:
-            out += "\(title): ok: no deadlock and no violation (complete search)\n"
+            out += "\(title): ok: no deadlock and no violation (complete search\(r.omissionProbability == nil ? "" : ", up to hash collisions"))\n"
         case .incomplete(let limit):
             out += "\(title): INCOMPLETE: the search stopped at \(limitText(limit)) before covering every state; no verdict\n"
         case .finding(let f):
             out += "\(title): \(f.kind.verdict == .deadlock ? "DEADLOCK" : "VIOLATION")\n"
         }
         out += "  \(stats(r.stats))\n"
+        if let p = r.omissionProbability {
+            out += "  hash compaction: states are kept as 64-bit hashes; the probability that one was missed is at most \(String(format: "%.2g", p))\n"
+        }
         if case .finding(let f) = r.outcome {
             let total = 1 + r.moreFindings.count
             if total > 1 { out += "\n  finding 1 of \(total):\n" }

@@ -27,6 +27,7 @@ enum CheckCommand: Command {
         OptionSpec(name: "--all", value: nil, help: "Report every distinct finding, not only the first"),
         OptionSpec(name: "--reduce", value: "none|por|sym|all", help: "State-space reductions that keep verdicts exact (default all)"),
         OptionSpec(name: "--jobs", value: "N", help: "Threads for the search (default: one per core; the result is the same)"),
+        OptionSpec(name: "--hash-compact", value: nil, help: "Keep states as 64-bit hashes: far less memory, a reported chance of a missed state"),
         OptionSpec(name: "--max-states", value: "N", help: "Stop after N states (verdict: incomplete)"),
         OptionSpec(name: "--time-limit", value: "SECONDS", help: "Stop after this long (verdict: incomplete)"),
         OptionSpec(name: "--max-memory", value: "SIZE", help: "Stop when the state store reaches SIZE, e.g. 8G (verdict: incomplete)"),
@@ -48,6 +49,10 @@ enum CheckCommand: Command {
         if let order = try args.choice("--search", ["bfs", "dfs"]) { options.search.order = SearchOptions.Order(rawValue: order)! }
         options.search.allFindings = args.has("--all")
         if let j = try args.positiveInt("--jobs") { options.search.jobs = j }
+        options.search.hashCompaction = args.has("--hash-compact")
+        if options.search.hashCompaction && options.search.order == .depthFirst {
+            throw UsageError(message: "--hash-compact needs breadth-first search (--search bfs)")
+        }
         if let r = args.string("--reduce") {
             guard let reductions = Reductions(name: r) else {
                 throw UsageError(message: "invalid --reduce '\(r)': expected none, por, sym, all, or a comma-separated list")
