@@ -171,23 +171,23 @@ public struct Explorer {
             var moved = false
             for t in 0..<machine.threadCount {
                 let n = machine.step(cur, t, succ)
-                if n < 0 {
+                if n < 0 || machine.faultedBranches > 0 {
+                    // A fault; for a choice, some branches may still have successors below.
                     let fault = machine.fault
                     let sig = [1, Int(fault.kind.rawValue), Int(fault.pc)]
                     if !signatures.contains(sig) {
                         signatures.insert(sig)
                         var f = RawFinding(kind: .violation(fault), path: path(index))
                         f.faultingThread = t
-                        f.faultingChoice = 0
-                        // Which branch of a choice faulted: the machine stops at the first.
+                        f.faultingChoice = machine.faultedBranches > 0 ? machine.faultedChoice : 0
                         findings.append(f)
                         if !options.allFindings { return finish(nil) }
                     }
                     moved = true
-                    continue
+                    if n < 0 { continue }
                 }
                 if n > 0 { moved = true }
-                for k in 0..<n {
+                for k in 0..<n where machine.isSuccessor(k) {
                     stats.transitions += 1
                     let (i, isNew) = store.insert(succ + k * words, parent: index)
                     if isNew {
