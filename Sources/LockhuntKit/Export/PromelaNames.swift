@@ -20,6 +20,8 @@ struct PromelaNames {
         if !base.unicodeScalars.contains(where: { ("a"..."z").contains($0) }) { base = "v_" + base }
         // The export's own names start with lh (Promela) or lhc_ (C).
         if base.hasPrefix("lh") { base = "m_" + base }
+        // A keyword gets an underscore: `init` is `init_`.
+        if PromelaNames.reserved.contains(base) { base += "_" }
         var name = base
         var k = 2
         while taken.contains(name) {

@@ -35,13 +35,21 @@ struct PromelaThreadWriter {
     var promela: ExprWriter { ExprWriter(sym: sym, c: false) }
     func op(_ pc: Int) -> IROp { t.op(pc) }
     func isResting(_ pc: Int) -> Bool { t.isResting(pc) }
+    /// A resting pc where the thread can take a step (not its end).
+    func isStep(_ pc: Int) -> Bool {
+        if case .finish = op(pc) { return false }
+        return isResting(pc)
+    }
 
     /// The process text. The thread's C function (`fold.render()`) is written separately,
     /// before the processes.
     func render() -> String {
         var out = "active proctype \(sym.process[thread])() {\n\tdo\n"
-        for pc in 0..<info.codeCount where isResting(pc) {
-            if case .finish = op(pc) { continue }
+        if !(0..<info.codeCount).contains(where: isStep) {
+            // Only local code: the thread ends before its first step and never moves.
+            out += "\t:: false\t/* no steps: the thread ends in its first local code */\n"
+        }
+        for pc in 0..<info.codeCount where isStep(pc) {
             if case .choose(let targets) = op(pc) {
                 for (k, target) in targets.enumerated() { out += step(pc, branch: (k, targets.count, target)) }
             } else {

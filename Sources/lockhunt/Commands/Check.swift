@@ -47,6 +47,8 @@ enum CheckCommand: Command {
         options.search.maxMemory = try args.byteSize("--max-memory")
         let progress = Progress(enabled: Terminal.stderrIsTerminal && !args.has("--quiet"))
         options.search.progress = progress.report
+        Interrupt.install()
+        options.search.shouldStop = Interrupt.poll
 
         let runner = CheckRunner(options: options)
         let pairs: [(String, PolicyRef?)]
@@ -57,6 +59,8 @@ enum CheckCommand: Command {
         var results: [CheckResult] = []
         let report = TextReport()
         for (i, (model, policy)) in pairs.enumerated() {
+            // After ^C, the rest of --policy all is not started.
+            if Interrupt.requested { break }
             progress.label = policy.map { "\(model) under \($0.name)" } ?? model
             let r = runner.run(model: model, policy: policy)
             progress.clear()

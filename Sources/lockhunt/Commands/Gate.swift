@@ -35,10 +35,14 @@ enum GateCommand: Command {
         if let j = try args.positiveInt("--jobs") { options.jobs = j }
         options.search.timeLimit = try args.positiveSeconds("--time-limit")
         options.search.maxStates = try args.positiveInt("--max-states")
+        Interrupt.install()
+        options.search.shouldStop = Interrupt.poll
         let result = GateRunner(options: options).run()
         Output.out(GateReport().render(result))
         if let path = args.string("--junit") { try write(path, JUnitReport().render(result)) }
         if let path = args.string("--json") { try write(path, GateJSON().render(result)) }
+        // Interrupted: the matrix is partial, which is no verdict either way.
+        if Interrupt.requested && result.exitCode != .error { return .incomplete }
         return result.exitCode
     }
 
