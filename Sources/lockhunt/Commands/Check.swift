@@ -11,7 +11,9 @@ enum CheckCommand: Command {
     goes beside it (<scenario>.<policy>.2.trace) unless --overwrite is given.
     --policy NAME reads <models>/policies/NAME.lh (the folder beside the model's folder, or
     Models/policies); --policy all runs every policy there.
-    exit: 0 no finding (complete search), 1 finding, 2 usage or model error, 3 incomplete.
+    ^C stops the search: the statistics so far are printed, no trace is written.
+    exit: 0 no finding (complete search), 1 finding, 2 usage or model error, 3 incomplete (a
+    limit or ^C).
     """
     static let options: [OptionSpec] = [
         OptionSpec(name: "--policy", value: "NAME", help: "Policy providing migrate_pages(): a name, a .lh file, or 'all'"),

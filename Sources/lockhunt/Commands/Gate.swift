@@ -11,7 +11,7 @@ enum GateCommand: Command {
     folder as <scenario>.<policy>.trace if none is committed; every trace there is then replayed
     against the current models.
     exit: 0 everything matches; 1 a mismatch, an incomplete search, a trace that no longer
-    replays, or a new finding whose trace is not committed; 2 an error.
+    replays, or a new finding whose trace is not committed; 2 an error; 3 interrupted (^C).
     --update-traces rewrites the committed traces (and removes those of pairs that no longer
     have a finding) after an intended model change; commit the result.
     """

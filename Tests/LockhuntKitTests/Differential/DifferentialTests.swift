@@ -10,7 +10,7 @@ import LockhuntKit
 /// Fixtures/differential/ and it is compared on every run from then on.
 @Suite("Differential testing against SPIN")
 struct DifferentialTests {
-    static let seed = UInt64(Differential.setting("LOCKHUNT_DIFF_SEED", default: 1_505_2026))
+    static let seed = UInt64(Differential.setting("LOCKHUNT_DIFF_SEED", default: 15_052_026))
     static let models = Differential.setting("LOCKHUNT_DIFF_MODELS", default: 200)
 
     /// The generated model number `i` of a run.

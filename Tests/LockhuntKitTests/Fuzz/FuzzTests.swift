@@ -49,6 +49,14 @@ struct FuzzTests {
         switch i % 10 {
         case 0: return m.randomBytes()
         case 1: return m.extreme()
+        case 2, 3:
+            // A valid generated model with numbers and names swapped: most still parse, so
+            // these reach the compiler, the search and the export.
+            guard seeds.first?.starts(with: Array("# lockhunt trace".utf8)) != true else { fallthrough }
+            var g = ModelGenerator(seed: seed &+ UInt64(i))
+            var b = Array(g.model().utf8)
+            for _ in 0..<(1 + m.below(3)) { b = m.chance(50) ? m.swapNumber(b) : m.swapIdentifier(b) }
+            return b
         default: return m.mutate(seeds[m.below(seeds.count)], other: seeds[m.below(seeds.count)])
         }
     }

@@ -54,7 +54,9 @@ struct Mutator {
         var b = seed
         for _ in 0..<(1 + below(4)) {
             let i = below(b.count + 1)
-            switch below(8) {
+            switch below(10) {
+            case 8: b = swapNumber(b)
+            case 9: b = swapIdentifier(b)
             case 0: if !b.isEmpty { b[min(i, b.count - 1)] = UInt8(below(256)) }
             case 1, 2: b.insert(contentsOf: token(), at: i)
             case 3:
@@ -75,6 +77,46 @@ struct Mutator {
             }
         }
         return b
+    }
+
+    /// Runs of bytes of one class (digits, or identifier characters starting with a letter).
+    private func runs(_ b: [UInt8], digits: Bool) -> [Range<Int>] {
+        func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        func isIdent(_ c: UInt8) -> Bool { isDigit(c) || c == 0x5F || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) }
+        var out: [Range<Int>] = []
+        var i = 0
+        while i < b.count {
+            if digits ? isDigit(b[i]) : (isIdent(b[i]) && !isDigit(b[i])) {
+                var j = i
+                while j < b.count && (digits ? isDigit(b[j]) : isIdent(b[j])) { j += 1 }
+                out.append(i..<j)
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// A number swapped for one at or past a limit: array sizes, loop bounds, widths.
+    mutating func swapNumber(_ b: [UInt8]) -> [UInt8] {
+        let r = runs(b, digits: true)
+        guard !r.isEmpty else { return b }
+        let values = ["0", "1", "2", "63", "64", "65", "200", "201", "4096", "4097", "32767", "32768", "65536",
+                      "2147483648", "9223372036854775807", "99999999999999999999"]
+        var out = b
+        out.replaceSubrange(r[below(r.count)], with: Array(values[below(values.count)].utf8))
+        return out
+    }
+
+    /// An identifier swapped for another of the same file: wrong types, wrong kinds of names.
+    mutating func swapIdentifier(_ b: [UInt8]) -> [UInt8] {
+        let r = runs(b, digits: false)
+        guard r.count > 1 else { return b }
+        var out = b
+        let name = Array(b[r[below(r.count)]])
+        out.replaceSubrange(r[below(r.count)], with: name)
+        return out
     }
 
     /// Inputs built to break recursion and limits: deep nesting, long chains, huge numbers.
