@@ -118,9 +118,9 @@ struct DifferentialTests {
         #expect(failure.contains("violation: lockhunt finds none, SPIN"))
 
         // The random models catch it too: among the first ones some use a trylock that fails.
-        let caught = Differential.parallel(40) { i in
+        let caught = Differential.parallel(16) { i in
             DifferentialTests.compare(text: DifferentialTests.generated(i), name: "\(i)", mutate: DifferentialTests.alwaysAcquire).failure != nil
         }.filter { $0 }.count
-        #expect(caught > 0, "no generated model noticed a folio_trylock that always succeeds")
+        #expect(caught >= 2, "only \(caught) of 16 generated models noticed a folio_trylock that always succeeds")
     }
 }
