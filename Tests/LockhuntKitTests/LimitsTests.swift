@@ -25,8 +25,8 @@ struct LimitsTests {
         p.executableURL = URL(fileURLWithPath: TestSupport.binary)
         p.arguments = ["check", model, "--trace-dir", dir + "/Traces", "--time-limit", "120"]
         let out = dir + "/out", err = dir + "/err"
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
         p.standardOutput = FileHandle(forWritingAtPath: out)
         p.standardError = FileHandle(forWritingAtPath: err)
         try p.run()

@@ -65,8 +65,8 @@ struct FuzzTests {
     /// a program or in at least one error, never a crash.
     static func model(_ bytes: [UInt8], policy: Bool, name: String = "fuzz.lh") -> String? {
         let path = workspace + "/Models/scenarios/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
-        FileManager.default.createFile(atPath: lastInput + ".lh", contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: lastInput + ".lh", contents: Data(bytes))
         let sources = SourceManager()
         let diags = DiagnosticEngine()
         let ref = policy ? PolicyRef(name: "v5", path: workspace + "/Models/policies/v5.lh") : nil
@@ -101,7 +101,7 @@ struct FuzzTests {
 
     /// Parses a trace and, if it reads, replays it: must end in a result, never a crash.
     static func trace(_ bytes: [UInt8], name: String = "fuzz.trace") -> String? {
-        FileManager.default.createFile(atPath: lastInput + ".trace", contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: lastInput + ".trace", contents: Data(bytes))
         let sources = SourceManager()
         let diags = DiagnosticEngine()
         let file = sources.add(path: "fuzz.trace", bytes: bytes)
@@ -112,7 +112,7 @@ struct FuzzTests {
         let dir = workspace + "/Traces"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let result = Replayer(options: .init(tracePath: path)).run()
         if result.exitCode == .ok && trace.steps.isEmpty { return "an empty trace replayed as reaching its finding" }
         return nil
@@ -147,11 +147,11 @@ struct FuzzTests {
             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             if i % 2 == 0 {
                 let path = dir + "/m.lh"
-                FileManager.default.createFile(atPath: path, contents: Data(FuzzTests.input(i, seeds: FuzzTests.modelSeeds, seed: FuzzTests.seed &+ 1)))
+                _ = FileManager.default.createFile(atPath: path, contents: Data(FuzzTests.input(i, seeds: FuzzTests.modelSeeds, seed: FuzzTests.seed &+ 1)))
                 return FuzzTests.binary(["check", path, "--no-trace", "--max-states", "3000", "--time-limit", "5"], allowed: [0, 1, 2, 3])
             } else {
                 let path = dir + "/t.trace"
-                FileManager.default.createFile(atPath: path, contents: Data(FuzzTests.input(i, seeds: FuzzTests.traceSeeds, seed: FuzzTests.seed &+ 1)))
+                _ = FileManager.default.createFile(atPath: path, contents: Data(FuzzTests.input(i, seeds: FuzzTests.traceSeeds, seed: FuzzTests.seed &+ 1)))
                 return FuzzTests.binary(["replay", path], allowed: [0, 1, 2])
             }
         }.compactMap { $0 }
@@ -169,12 +169,12 @@ struct FuzzTests {
         if path.hasSuffix(".trace") {
             #expect(FuzzTests.trace(bytes, name: "regression-" + name) == nil, "\(name)")
             let copy = FuzzTests.workspace + "/Models/scenarios/" + name
-            FileManager.default.createFile(atPath: copy, contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: copy, contents: Data(bytes))
             #expect(FuzzTests.binary(["replay", copy], allowed: [0, 1, 2]) == nil, "\(name)")
         } else {
             #expect(FuzzTests.model(bytes, policy: false, name: "regression-" + name) == nil, "\(name)")
             let copy = FuzzTests.workspace + "/Models/scenarios/" + name
-            FileManager.default.createFile(atPath: copy, contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: copy, contents: Data(bytes))
             #expect(FuzzTests.binary(["check", copy, "--no-trace", "--max-states", "3000", "--time-limit", "5"], allowed: [0, 1, 2, 3]) == nil, "\(name)")
         }
     }
