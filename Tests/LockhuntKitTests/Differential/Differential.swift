@@ -12,6 +12,10 @@ import LockhuntKit
 /// others still run, and those others, which always terminate, end in a state where nothing
 /// moves. A thread that can only fault keeps pan from ever seeing that state (its faulting
 /// step is a self-loop), so with violations around only the first direction is checked.
+///
+/// The state counts need lockhunt's full state space, as pan explores it without
+/// partial-order reduction (-DNOREDUCE): a reduction added to the explorer must be switched off
+/// here.
 enum Differential {
     struct Report {
         var lockhuntStates: Int
