@@ -3,7 +3,7 @@ SWIFT ?= swift
 CONFIG ?= release
 BIN = .build/$(CONFIG)/lockhunt
 
-.PHONY: all build check test bench deps clean
+.PHONY: all build check test difftest fuzz bench deps clean
 
 all: build
 
@@ -18,10 +18,27 @@ check: build
 deps:
 	.ci/deps
 
-# The test suite (parser diagnostics, primitive semantics, verdicts, golden outputs, round trips).
+# The test suite (parser diagnostics, primitive semantics, verdicts, golden outputs, round trips,
+# differential testing against SPIN, fuzzing of the model and trace readers).
 test: deps
 	$(SWIFT) build -c $(CONFIG)
 	$(SWIFT) test -c $(CONFIG)
+
+# Longer local runs of the differential (against SPIN) and fuzz suites than CI's, with a new
+# seed each time; the seed is printed, and SEED=N repeats a run.
+DIFF_MODELS ?= 2000
+FUZZ_ITERATIONS ?= 100000
+ifndef SEED
+SEED := $(shell date +%s)
+endif
+
+difftest: deps
+	@echo "differential run: $(DIFF_MODELS) models, LOCKHUNT_DIFF_SEED=$(SEED)"
+	LOCKHUNT_DIFF_MODELS=$(DIFF_MODELS) LOCKHUNT_DIFF_SEED=$(SEED) $(SWIFT) test -c $(CONFIG) --filter DifferentialTests
+
+fuzz:
+	@echo "fuzz run: $(FUZZ_ITERATIONS) inputs, LOCKHUNT_FUZZ_SEED=$(SEED)"
+	LOCKHUNT_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) LOCKHUNT_FUZZ_SEED=$(SEED) $(SWIFT) test -c $(CONFIG) --filter FuzzTests
 
 clean:
 	rm -rf .build

@@ -7,7 +7,7 @@ import Darwin
 
 /// lockhunt: a deadlock-hunting model checker for the Linux kernel's page-migration lock ordering.
 enum Commands {
-    static let all: [any Command.Type] = [CheckCommand.self, ReplayCommand.self, ExplainCommand.self, GateCommand.self, MatrixCommand.self, ScaleCommand.self]
+    static let all: [any Command.Type] = [CheckCommand.self, ReplayCommand.self, ExplainCommand.self, GateCommand.self, MatrixCommand.self, ScaleCommand.self, ExportCommand.self]
 }
 
 func mainUsage() -> String {
@@ -31,7 +31,7 @@ func mainUsage() -> String {
 
     exit codes: 0 ok (complete search, nothing found; replay reached its finding),
                 1 finding (deadlock or violation; replay diverged), 2 usage, model or trace error,
-                3 incomplete (a limit stopped the search: no verdict)
+                3 incomplete (a limit or ^C stopped the search: no verdict)
 
     """
     return out

@@ -106,6 +106,45 @@ struct SearchTests {
         }
     }
 
+    /// Found by the differential tests: a choice whose first branch faulted took every branch
+    /// with it, so --all missed what only the other branches reach, and the state count was
+    /// smaller than SPIN's.
+    static let faultingBranch = """
+    folio A;
+    shared bool go;
+    thread t {
+    	bool ok;
+    	either { assert(ok); } or { folio_lock(A); go = true; }
+    }
+    thread u { wait_event(go); folio_lock(A); }
+    """
+
+    @Test("a branch of a choice that faults does not hide the other branches")
+    func faultingBranch() throws {
+        let program = try #require(TestSupport.compile(SearchTests.faultingBranch).program)
+        let first = TestSupport.explore(program)
+        #expect(TestSupport.verdict(first) == "violation")
+        #expect(first.findings.first?.faultingChoice == 0)
+        let all = TestSupport.explore(program) { $0.allFindings = true; $0.reductions = .none }
+        // Only the second branch leads to u waiting forever for A, which t took and kept.
+        #expect(all.findings.contains { if case .deadlock = $0.kind { return true } else { return false } })
+        // t at the choice / at `go = true` / done; u waiting / blocked on A / ...: 5 states.
+        #expect(all.stats.states == 5)
+    }
+
+    @Test("the violation in one branch of a choice has a trace that replays")
+    func faultingBranchTrace() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let model = TestSupport.writeModel(SearchTests.faultingBranch, in: dir)
+        var options = CheckOptions()
+        options.traceDir = dir + "/Traces"
+        let r = CheckRunner(options: options).run(model: model, policy: nil)
+        guard case .finding(let f) = r.outcome, case .violation = f.kind else { Issue.record("expected a violation"); return }
+        #expect(f.steps.last?.outcome == "branch 1 of 2, then fails")
+        let result = Replayer(options: .init(tracePath: try #require(r.tracePath))).run()
+        #expect(result.outcome == .reached, "\(result.output)")
+    }
+
     @Test("the same model gives the same statistics and trace, run after run")
     func deterministic() throws {
         let program = try #require(TestSupport.compile(SearchTests.twoTasks).program)

@@ -193,6 +193,7 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
                         signatures.insert(sig)
                         var finding = RawFinding(kind: .violation(ft.fault), path: path(state))
                         finding.faultingThread = ft.thread
+                        finding.faultingChoice = ft.choice
                         if options.allFindings { findings.append(finding) } else if pendingViolation == nil { pendingViolation = finding }
                     }
                 }

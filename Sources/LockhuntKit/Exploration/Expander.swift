@@ -15,7 +15,8 @@ final class ChunkOutput {
     var expanded: [(state: Int, successorEnd: Int, complete: Bool)] = []
     /// Deadlocks and faults, rare: state index, and what.
     var deadlocks: [(state: Int, threads: [Int], signature: [Int])] = []
-    var faults: [(state: Int, thread: Int, fault: Fault)] = []
+    /// For a fault in a choice, `choice` is the (first) faulting branch.
+    var faults: [(state: Int, thread: Int, fault: Fault, choice: Int)] = []
     var transitions = 0
     var completedRuns = 0
 
@@ -139,26 +140,43 @@ struct Expander {
             return
         }
         var threadsLeft = masks.enabled
+        var fullExpansion = true
         if reducePO {
             threadsLeft = machine.persistentSet(s, enabled: masks.enabled, blocked: masks.blocked, unfinished: masks.unfinished, scratch: por)
+            fullExpansion = threadsLeft == masks.enabled
         }
-        while threadsLeft != 0 {
-            let t = threadsLeft.trailingZeroBitCount
-            threadsLeft &= threadsLeft - 1
-            let n = machine.step(s, t, succ)
-            if n < 0 {
-                out.faults.append((index, t, machine.fault))
-                if !allFindings { break }
+        let before = out.count
+        var faulted = false
+        var threadsDone: UInt64 = 0
+        while true {
+            if threadsLeft == 0 {
+                // A step that faults leads nowhere: its thread is, for the graph, disabled here.
+                // A persistent set whose every step faulted has no transition at all, which no
+                // persistent set may have while some thread can move: expand every thread.
+                break
+                threadsLeft = masks.enabled & ~threadsDone
+                fullExpansion = true
                 continue
             }
+            let t = threadsLeft.trailingZeroBitCount
+            threadsLeft &= threadsLeft - 1
+            threadsDone |= UInt64(1) << UInt64(t)
+            let n = machine.step(s, t, succ)
+            if n < 0 || machine.faultedBranches > 0 {
+                // A fault; when only some branches of a choice fault, the others still move.
+                out.faults.append((index, t, machine.fault, machine.faultedBranches > 0 ? machine.faultedChoice : 0))
+                faulted = true
+                if !allFindings { break }
+                if n < 0 { continue }
+            }
             out.reserve(n)
-            for k in 0..<n {
+            for k in 0..<n where machine.isSuccessor(k) {
                 let slot = out.slot()
                 slot.update(from: succ + k * words, count: words)
                 canonicalizer?.canonicalize(slot, &machine)
                 out.commit(parent: index, label: UInt16(t) | UInt16(k) << 6)
+                out.transitions += 1
             }
-            out.transitions += n
         }
         out.expanded.append((index, out.count, masks.unfinished == 0))
     }

@@ -33,9 +33,18 @@ struct Machine {
     let bufferCount: Int64
     private let listCount: Int64
     private let stack: UnsafeMutablePointer<Int64>
+    /// Per branch of the last choice: whether its local code faulted (its successor slot then
+    /// holds no state).
+    private let branchFaulted: UnsafeMutablePointer<Bool>
 
-    /// The fault of the last step that returned -1.
+    /// The fault of the last step that returned -1, or of the first faulting branch of a
+    /// choice (`faultedBranches > 0`).
     var fault = Fault()
+    /// Branches of the last step (a choice) whose local code faulted, and the first of them.
+    /// The other branches' successors are valid: one branch failing an assertion does not
+    /// take the others away.
+    var faultedBranches = 0
+    var faultedChoice = 0
     /// The last step computed (for every successor of a choice, `outcome` is set per branch by
     /// the caller from the successor index).
     var event = StepEvent()
@@ -79,10 +88,19 @@ struct Machine {
         bufferCount = Int64(p.buffers.count)
         listCount = Int64(p.lists.count)
         stack = UnsafeMutablePointer<Int64>.allocate(capacity: e.maxStack + 8)
+        branchFaulted = UnsafeMutablePointer<Bool>.allocate(capacity: max(1, e.maxChoices))
+        branchFaulted.initialize(repeating: false, count: max(1, e.maxChoices))
     }
 
-    /// Frees the scratch stack; the machine is unusable afterwards.
-    func release() { stack.deallocate() }
+    /// Frees the scratch memory; the machine is unusable afterwards.
+    func release() {
+        stack.deallocate()
+        branchFaulted.deallocate()
+    }
+
+    /// Whether successor `k` of the last step is a state (not a faulted branch of a choice).
+    @inline(__always)
+    func isSuccessor(_ k: Int) -> Bool { faultedBranches == 0 || !branchFaulted[k] }
 
     // MARK: - Fields and bits
 
@@ -318,7 +336,9 @@ struct Machine {
 
     /// Computes the successors of thread `t` in `s` into `out` (`words` words each, up to
     /// `maxChoices` of them). Returns how many; 0 when the thread is blocked or finished; -1 on a
-    /// fault (`fault` says which; `out` then holds the state as far as the step got).
+    /// fault (`fault` says which; `out` then holds the state as far as the step got). For a
+    /// choice where some but not all branches fault, it returns every branch with
+    /// `faultedBranches > 0`: skip the slots `isSuccessor` rejects.
     mutating func step(_ s: UnsafePointer<UInt64>, _ t: Int, _ out: UnsafeMutablePointer<UInt64>) -> Int {
         let base = Int(threadCodeStart[t])
         let pc = Int(get(s, threadPCField[t]))
@@ -329,18 +349,31 @@ struct Machine {
         event.object = 0
         event.outcome = 0
         event.index = 0
+        faultedBranches = 0
         var next = pc + 1
         switch i.op {
         case .finish:
             return 0
         case .choose:
             let n = Int(i.count)
+            var first = Fault()
             for k in 0..<n {
                 event.outcome = Int64(k)
                 eventSlot = k
                 let dst = out + k * words
                 dst.update(from: s, count: words)
-                if !fold(dst, t, Int(chooseTargets[Int(i.target) + k])) { return -1 }
+                branchFaulted[k] = !fold(dst, t, Int(chooseTargets[Int(i.target) + k]))
+                if branchFaulted[k] {
+                    if faultedBranches == 0 { first = fault; faultedChoice = k }
+                    faultedBranches += 1
+                }
+            }
+            if faultedBranches > 0 {
+                fault = first
+                if faultedBranches == n {
+                    event.outcome = Int64(faultedChoice)
+                    return -1
+                }
             }
             return n
         default:

@@ -179,7 +179,7 @@ public struct Explorer {
             actual.withUnsafeBufferPointer { s in
                 for t in 0..<machine.threadCount where next == nil {
                     let n = machine.step(s.baseAddress!, t, succ)
-                    for k in 0..<max(0, n) {
+                    for k in 0..<max(0, n) where machine.isSuccessor(k) {
                         probe.update(from: succ + k * words, count: words)
                         canon.canonicalize(probe, &machine)
                         if UnsafeBufferPointer(start: probe, count: words).elementsEqual(target) {
@@ -201,8 +201,14 @@ public struct Explorer {
             real.kind = .deadlock((0..<machine.threadCount).filter { dead & (UInt64(1) << UInt64($0)) != 0 })
         case .violation(let fault):
             actual.withUnsafeBufferPointer { s in
-                for t in 0..<machine.threadCount where machine.step(s.baseAddress!, t, succ) < 0 {
-                    if machine.fault.kind == fault.kind && machine.fault.pc == fault.pc { real.faultingThread = t; break }
+                for t in 0..<machine.threadCount {
+                    let n = machine.step(s.baseAddress!, t, succ)
+                    guard n < 0 || machine.faultedBranches > 0 else { continue }
+                    if machine.fault.kind == fault.kind && machine.fault.pc == fault.pc {
+                        real.faultingThread = t
+                        real.faultingChoice = machine.faultedBranches > 0 ? machine.faultedChoice : 0
+                        break
+                    }
                 }
             }
         }
@@ -331,6 +337,7 @@ public struct Explorer {
                 signatures.insert(sig)
                 var f = RawFinding(kind: .violation(ft.fault), path: path(index))
                 f.faultingThread = ft.thread
+                f.faultingChoice = ft.choice
                 findings.append(f)
                 if !options.allFindings { return finish(nil) }
             }

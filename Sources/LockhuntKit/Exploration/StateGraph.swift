@@ -70,9 +70,10 @@ public struct StateGraph: Sendable {
                 for k in 0..<(max(1, machine.maxChoices) * kinds) { counts[k] = 0 }
                 let n = machine.step(cur, t, succ)
                 if n < 0 { faulted = true; continue }
-                if n > 0 { moved = true }
+                if machine.faultedBranches > 0 { faulted = true }
+                if n > machine.faultedBranches { moved = true }
                 let blocking = program.ir[Int(machine.event.pc)].op.isBlocking
-                for k in 0..<n {
+                for k in 0..<n where machine.isSuccessor(k) {
                     let (i, isNew) = store.insert(succ + k * words, parent: next)
                     if isNew && store.count > maxStates { return .failure(.tooLarge(maxStates)) }
                     g.edgeTarget.append(UInt32(i))

@@ -18,7 +18,7 @@ public struct FindingBuilder {
             from.withUnsafeBufferPointer { s in
                 for t in 0..<machine.threadCount where found == nil {
                     let n = machine.step(s.baseAddress!, t, succ)
-                    for k in 0..<max(0, n) {
+                    for k in 0..<max(0, n) where machine.isSuccessor(k) {
                         let candidate = UnsafeBufferPointer(start: succ + k * words, count: words)
                         if candidate.elementsEqual(to) {
                             var ev = machine.event
@@ -59,8 +59,8 @@ public struct FindingBuilder {
                 succ.deallocate()
                 machine.release()
                 let pc = Int(ev.pc)
-                if case .choose = program.ir[pc].op {} else { ev.outcome = 0 }
-                let tr = Transition(thread: t, choice: 0, event: ev)
+                if case .choose = program.ir[pc].op { ev.outcome = Int64(raw.faultingChoice) } else { ev.outcome = 0 }
+                let tr = Transition(thread: t, choice: raw.faultingChoice, event: ev)
                 var s = step(tr)
                 if Int(fault.pc) != pc {
                     // The fault is in local code folded into this step.

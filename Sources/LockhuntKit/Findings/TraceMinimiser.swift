@@ -123,7 +123,7 @@ public struct TraceMinimiser {
         var states = [state]
         for (i, m) in moves.enumerated() {
             let n = state.withUnsafeBufferPointer { machine.step($0.baseAddress!, m.thread, succ) }
-            guard n > m.choice else { return nil }
+            guard n > m.choice, machine.isSuccessor(m.choice) else { return nil }
             if let expecting {
                 var ev = machine.event
                 if case .choose = program.ir[Int(ev.pc)].op { ev.outcome = Int64(m.choice) }
@@ -141,7 +141,7 @@ public struct TraceMinimiser {
             guard machine.deadlockedThreads(s, program.analysis.resources) == mask else { return false }
             return pcs.allSatisfy { machine.globalPC(s, $0.key) == $0.value }
         case .fault(let t, let kind, let pc):
-            guard machine.step(s, t, scratch) < 0 else { return false }
+            guard machine.step(s, t, scratch) < 0 || machine.faultedBranches > 0 else { return false }
             return machine.fault.kind == kind && machine.fault.pc == pc
         }
     }
@@ -206,7 +206,7 @@ public struct TraceMinimiser {
             for (pi, node) in levels[level].enumerated() {
                 for t in 0..<program.threads.count {
                     let n = node.state.withUnsafeBufferPointer { machine.step($0.baseAddress!, t, succ) }
-                    for k in 0..<max(0, n) {
+                    for k in 0..<max(0, n) where machine.isSuccessor(k) {
                         let s = Array(UnsafeBufferPointer(start: succ + k * words, count: words))
                         let sw = node.switches + (node.last >= 0 && node.last != t ? 1 : 0)
                         let key = Key(state: s, last: t)

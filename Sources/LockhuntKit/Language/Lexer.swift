@@ -20,6 +20,9 @@ public struct Lexer {
         "{", "}", "(", ")", "[", "]", ";", ",", ":", "?", "=", "+", "-", "*", "/", "%", "&", "|",
         "^", "!", "~", "<", ">", ".", "#",
     ].sorted { $0.count > $1.count }
+    /// The same as bytes, so that matching allocates nothing (hostile files can hold millions
+    /// of tokens).
+    private static let punctBytes: [(text: String, bytes: [UInt8])] = puncts.map { ($0, Array($0.utf8)) }
 
     public mutating func tokenize() -> [Token] {
         var tokens: [Token] = []
@@ -115,9 +118,10 @@ public struct Lexer {
         }
         if b >= 0x30 && b <= 0x39 { return number(start, loc) }
         if b == 0x22 { return string(start, loc) }
-        for p in Lexer.puncts {
-            let u = Array(p.utf8)
-            if pos + u.count <= bytes.count, Array(bytes[pos..<pos + u.count]) == u {
+        for (p, u) in Lexer.punctBytes where pos + u.count <= bytes.count {
+            var same = true
+            for k in 0..<u.count where bytes[pos + k] != u[k] { same = false; break }
+            if same {
                 pos += u.count
                 return Token(kind: .punct(p), location: loc, start: start, end: pos)
             }

@@ -113,7 +113,7 @@ public struct Parser {
         depth += 1
         if depth > Parser.maxDepth {
             if !abandoned {
-                error(loc, "nesting too deep (more than \(Parser.maxDepth) levels)")
+                error(loc, "nesting too deep (more than \(Parser.maxDepth) levels of blocks, parentheses or operators)")
                 abandoned = true
             }
             index = tokens.count - 1
@@ -729,8 +729,14 @@ public struct Parser {
     private mutating func parseBinary(_ level: Int) -> Expr? {
         if level == Parser.levels.count { return parseUnary() }
         guard var lhs = parseBinary(level + 1) else { return nil }
+        // Each operator of a chain (`1 + 1 + 1 ...`) puts the tree one level deeper, and every
+        // later stage walks trees recursively: a chain counts as nesting.
+        var chained = 0
+        defer { depth -= chained }
         while let op = binaryOp(at: level) {
             let loc = advance().location
+            guard enter(loc) else { return nil }
+            chained += 1
             guard let rhs = parseBinary(level + 1) else { return nil }
             lhs = Expr(.binary(op, lhs, rhs), loc)
         }
@@ -752,9 +758,14 @@ public struct Parser {
 
     private mutating func parsePostfix() -> Expr? {
         guard var e = parsePrimary() else { return nil }
+        // `a[i][j]...` nests like an operator chain.
+        var chained = 0
+        defer { depth -= chained }
         while true {
             if current.isPunct("[") {
                 let loc = advance().location
+                guard enter(loc) else { return nil }
+                chained += 1
                 guard let i = parseExpression() else { return nil }
                 if accept("..") {
                     guard let j = parseExpression() else { return nil }

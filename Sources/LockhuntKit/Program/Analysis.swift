@@ -21,6 +21,16 @@ public struct Analysis: Sendable {
     let liveMaskWords: [UInt64]
     /// Per thread: first word and number of words its locals span.
     let localWordRange: [(first: Int, count: Int)]
+    /// Per thread: its local fields (task flags included, pc excluded), densely numbered, and per
+    /// thread-relative pc the live ones among them (live-in: may be read before being written).
+    /// The Promela export clears exactly the dead ones, as the masks above do bit by bit.
+    let localFields: [[FieldID]]
+    let liveLocals: [BitRows]
+
+    /// Locals of `thread` live at its (thread-relative) `pc`, in field order.
+    public func liveLocals(thread: Int, pc: Int) -> [FieldID] {
+        liveLocals[thread].members(pc).map { localFields[thread][$0] }
+    }
 
     public func mayWrite(pc: Int, resource: Int) -> Bool { mayWrite.contains(pc, resource) }
     public func writes(pc: Int) -> [Int] { writes.members(pc) }
@@ -173,6 +183,8 @@ public struct Analysis: Sendable {
         var maskStart = [Int](repeating: 0, count: n)
         var maskWords: [UInt64] = []
         var ranges: [(Int, Int)] = []
+        var allLocalFields: [[FieldID]] = []
+        var allLive: [BitRows] = []
         for (ti, t) in threads.enumerated() {
             let base = t.codeStart
             let firstWord = t.localBits.lowerBound / 64
@@ -246,7 +258,11 @@ public struct Analysis: Sendable {
                 }
                 maskWords.append(contentsOf: mask)
             }
+            allLocalFields.append(localFields)
+            allLive.append(live)
         }
+        self.localFields = allLocalFields
+        self.liveLocals = allLive
         liveMaskStart = maskStart
         liveMaskWords = maskWords
         localWordRange = ranges

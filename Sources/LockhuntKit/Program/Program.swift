@@ -13,6 +13,8 @@ public final class Program: @unchecked Sendable {
     public let buffers: [BufferInfo]
     public let shared: [SharedVarInfo]
     public let lists: ListTable
+    /// List ids of the one-element lists: `[f]` is `folio + f - 1`, `[b]` is `buffer + b - 1`.
+    public let singletonBases: (folio: Int, buffer: Int)
     public let enums: [EnumInfo]
     public let threads: [ThreadInfo]
     public let ir: [IRInstruction]
@@ -45,6 +47,7 @@ public final class Program: @unchecked Sendable {
         buffers = c.buffers
         shared = c.shared
         lists = c.lists
+        singletonBases = (c.singletons.folioBase, c.singletons.bufferBase)
         enums = c.enums
         threads = c.threads
         ir = c.ir

@@ -137,6 +137,16 @@ public struct Replayer {
             }
             let isLast = i == trace.steps.count - 1
             let count = state.withUnsafeBufferPointer { machine.step($0.baseAddress!, t, succ) }
+            if count > 0, machine.faultedBranches > 0, isLast, case .violation(let vt, let vm, _) = trace.finding,
+               vt == expected.thread, vm == builder.faultMessage(machine.fault) {
+                // A branch of this choice faults (the others go on): the recorded violation.
+                var ev = machine.event
+                ev.outcome = Int64(machine.faultedChoice)
+                let actual = builder.step(Transition(thread: t, choice: machine.faultedChoice, event: ev))
+                out += line(n, numWidth, actual.thread, "\(actual.operation) -> \(actual.outcome), then fails", actual.location)
+                out += "reached the recorded violation: \(expected.thread): \(vm)\n"
+                return Result(outcome: .reached, output: out)
+            }
             if count < 0 {
                 // A fault: right only if this is the recorded violation's last step.
                 let message = builder.faultMessage(machine.fault)
@@ -162,7 +172,7 @@ public struct Replayer {
             }
             var matched: (Int, Transition)? = nil
             var offered: [TraceStep] = []
-            for k in 0..<count {
+            for k in 0..<count where machine.isSuccessor(k) {
                 var ev = machine.event
                 if case .choose = program.ir[Int(ev.pc)].op { ev.outcome = Int64(k) }
                 let tr = Transition(thread: t, choice: k, event: ev)

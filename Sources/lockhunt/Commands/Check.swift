@@ -12,7 +12,9 @@ enum CheckCommand: Command {
     goes beside it (<scenario>.<policy>.2.trace) unless --overwrite is given.
     --policy NAME reads <models>/policies/NAME.lh (the folder beside the model's folder, or
     Models/policies); --policy all runs every policy there.
-    exit: 0 no finding (complete search), 1 finding, 2 usage or model error, 3 incomplete.
+    ^C stops the search: the statistics so far are printed, no trace is written.
+    exit: 0 no finding (complete search), 1 finding, 2 usage or model error, 3 incomplete (a
+    limit or ^C).
     """
     static let options: [OptionSpec] = [
         OptionSpec(name: "--policy", value: "NAME", help: "Policy providing migrate_pages(): a name, a .lh file, or 'all'"),
@@ -64,6 +66,8 @@ enum CheckCommand: Command {
         options.search.maxMemory = try args.byteSize("--max-memory")
         let progress = Progress(enabled: Terminal.stderrIsTerminal && !args.has("--quiet"))
         options.search.progress = progress.report
+        Interrupt.install()
+        options.search.shouldStop = Interrupt.poll
 
         let runner = CheckRunner(options: options)
         let pairs: [(String, PolicyRef?)]
@@ -74,6 +78,8 @@ enum CheckCommand: Command {
         var results: [CheckResult] = []
         let report = TextReport()
         for (i, (model, policy)) in pairs.enumerated() {
+            // After ^C, the rest of --policy all is not started.
+            if Interrupt.requested { break }
             progress.label = policy.map { "\(model) under \($0.name)" } ?? model
             let r = runner.run(model: model, policy: policy)
             progress.clear()

@@ -12,7 +12,8 @@ enum GateCommand: Command {
     folder as <scenario>.<policy>.trace if none is committed; every trace there is then replayed
     against the current models.
     exit: 0 everything matches; 1 a mismatch, an incomplete search, a trace that no longer
-    replays, a new finding whose trace is not committed, or a stale docs/MATRIX.md; 2 an error.
+    replays, a new finding whose trace is not committed, or a stale docs/MATRIX.md; 2 an error;
+    3 interrupted (^C).
     --update-traces rewrites the committed traces (and removes those of pairs that no longer
     have a finding) after an intended model change; commit the result.
     """
@@ -44,10 +45,14 @@ enum GateCommand: Command {
         if let j = try args.positiveInt("--jobs") { options.jobs = j }
         options.search.timeLimit = try args.positiveSeconds("--time-limit")
         options.search.maxStates = try args.positiveInt("--max-states")
+        Interrupt.install()
+        options.search.shouldStop = Interrupt.poll
         let result = GateRunner(options: options).run()
         Output.out(GateReport().render(result))
         if let path = args.string("--junit") { try write(path, JUnitReport().render(result)) }
         if let path = args.string("--json") { try write(path, GateJSON().render(result)) }
+        // Interrupted: the matrix is partial, which is no verdict either way.
+        if Interrupt.requested && result.exitCode != .error { return .incomplete }
         return result.exitCode
     }
 

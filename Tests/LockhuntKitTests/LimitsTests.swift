@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import LockhuntKit
+
+/// Limits, interrupts and determinism, end to end through the binary: a stopped search says
+/// "incomplete" with its statistics and exits 3, writes no trace, and the same input always
+/// gives the same output.
+@Suite("Limits and determinism")
+struct LimitsTests {
+    /// Four counters to 60: 61^4 states, far more than any test waits for (unreduced: the
+    /// partial-order reduction sees that the counters are independent, and needs 241).
+    static let huge = """
+    shared int a, b, c, d;
+    thread t1 { for (int i = 0; i < 60; i++) a = a + 1; }
+    thread t2 { for (int i = 0; i < 60; i++) b = b + 1; }
+    thread t3 { for (int i = 0; i < 60; i++) c = c + 1; }
+    thread t4 { for (int i = 0; i < 60; i++) d = d + 1; }
+
+    """
+
+    /// Starts `lockhunt check` on the huge model, sends `sig` once it runs, and returns the result.
+    static func interrupted(_ sig: Int32) throws -> (ProcessRunner.Result, String) {
+        let dir = TestSupport.temporaryDirectory()
+        let model = TestSupport.writeModel(huge, in: dir)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: TestSupport.binary)
+        p.arguments = ["check", model, "--reduce", "none", "--trace-dir", dir + "/Traces", "--time-limit", "120"]
+        let out = dir + "/out", err = dir + "/err"
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
+        p.standardOutput = FileHandle(forWritingAtPath: out)
+        p.standardError = FileHandle(forWritingAtPath: err)
+        try p.run()
+        // The handler is installed before the model is even read; give the search time to start.
+        Thread.sleep(forTimeInterval: 1.0)
+        kill(p.processIdentifier, sig)
+        p.waitUntilExit()
+        let result = ProcessRunner.Result(status: p.terminationStatus,
+                                          stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+                                          stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "",
+                                          timedOut: false, signaled: p.terminationReason == .uncaughtSignal)
+        return (result, dir)
+    }
+
+    @Test("^C stops the search: statistics so far, verdict incomplete, exit 3, no trace", arguments: [SIGINT, SIGTERM])
+    func interrupt(_ sig: Int32) throws {
+        let (r, dir) = try LimitsTests.interrupted(sig)
+        #expect(!r.signaled, "killed by the signal instead of stopping")
+        #expect(r.status == 3, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("INCOMPLETE: the search stopped at an interrupt"), "\(r.stdout)")
+        let states = r.stdout.split(separator: "\n").first { $0.contains("states ") }
+        #expect(states != nil && !(states!.contains("states 0,")), "\(r.stdout)")
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/Traces")) ?? []
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    @Test("--max-memory stops the search with its statistics and exit 3")
+    func maxMemory() {
+        let dir = TestSupport.temporaryDirectory()
+        let model = TestSupport.writeModel(LimitsTests.huge, in: dir)
+        let r = TestSupport.lockhunt(["check", model, "--reduce", "none", "--max-memory", "1M", "--trace-dir", dir])
+        #expect(r.status == 3)
+        #expect(r.stdout.contains("INCOMPLETE: the search stopped at --max-memory"), "\(r.stdout)")
+        #expect(r.stdout.contains("states "))
+        let bad = TestSupport.lockhunt(["check", model, "--max-memory", "lots"])
+        #expect(bad.status == 2 && bad.stderr.contains("invalid --max-memory 'lots'"))
+    }
+
+    /// The report without what a clock decides.
+    static func untimed(_ text: String) -> String {
+        text.replacingOccurrences(of: #", time [0-9.]+ s, [0-9,.]+[kM]? states/s"#, with: "", options: .regularExpression)
+    }
+
+    @Test("the same model, policy and parameters give the same verdict, statistics and trace, byte for byte")
+    func deterministic() throws {
+        // In the library: every statistic but the time, and the trace text.
+        let program = try #require(TestSupport.compile(path: TestSupport.root + "/Models/scenarios/loop-bh.lh", policy: TestSupport.policy("v5")).program)
+        let runs = (0..<2).map { _ in TestSupport.explore(program) { $0.allFindings = true } }
+        for r in runs.dropFirst() {
+            var (a, b) = (r.stats, runs[0].stats)
+            a.seconds = 0
+            b.seconds = 0
+            #expect(a == b)
+            #expect(r.findings.map(\.path) == runs[0].findings.map(\.path))
+        }
+        // Through the binary, in two fresh trace folders: the same report and the same trace bytes.
+        let params = TestSupport.fixture("semantics/params-and-arrays.lh")
+        for (args, trace) in [(["Models/scenarios/loop-bh.lh", "--policy", "v5"], "loop-bh.v5.trace"),
+                              ([params, "--param", "N=3"], "params-and-arrays.trace")] {
+            var outputs: [String] = [], traces: [Data] = []
+            for _ in 0..<2 {
+                let dir = TestSupport.temporaryDirectory()
+                let r = TestSupport.lockhunt(["check"] + args + ["--trace-dir", dir + "/Traces"])
+                #expect(r.status == 1, "\(r.stdout)")
+                outputs.append(LimitsTests.untimed(r.stdout.replacingOccurrences(of: dir, with: "DIR")))
+                traces.append(try #require(FileManager.default.contents(atPath: dir + "/Traces/" + trace)))
+            }
+            #expect(outputs[0] == outputs[1])
+            #expect(traces[0] == traces[1])
+            #expect(!outputs[0].contains("time "), "the timing was not taken out: \(outputs[0])")
+        }
+    }
+}
