@@ -99,6 +99,23 @@ struct ReductionTests {
         #expect(por.stats.states == 17)      // one thread after the other
     }
 
+    @Test("a thread whose step faults does not cut the reduced search short (--all finds the deadlock too)")
+    func faultingThreadDoesNotHideOthers() throws {
+        // t0 fails its assertion on its own local state, independently of everyone: once it holds
+        // C, the smallest persistent set is {t0}, whose only step faults. Found by the differential suite.
+        let program = try #require(TestSupport.compile("""
+        folio A, B, C;
+        thread t0 { bool r; folio_lock(C); folio_unlock(C); assert(r); }
+        thread t1 { folio_lock(A); folio_lock(B); }
+        thread t2 { folio_lock(B); folio_lock(A); }
+        """).program)
+        for reductions in [Reductions.none, .partialOrder, .all] {
+            let r = TestSupport.explore(program) { $0.reductions = reductions; $0.allFindings = true }
+            #expect(r.findings.contains { if case .deadlock = $0.kind { return true }; return false }, "\(reductions)")
+            #expect(r.findings.contains { if case .violation = $0.kind { return true }; return false }, "\(reductions)")
+        }
+    }
+
     @Test("a trace found with reductions is as short as the unreduced one")
     func shortestKept() throws {
         let program = try #require(TestSupport.compile(SearchTests.twoTasks).program)

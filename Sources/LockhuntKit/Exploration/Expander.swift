@@ -153,7 +153,7 @@ struct Expander {
                 // A step that faults leads nowhere: its thread is, for the graph, disabled here.
                 // A persistent set whose every step faulted has no transition at all, which no
                 // persistent set may have while some thread can move: expand every thread.
-                break
+                guard !fullExpansion, faulted, out.count == before else { break }
                 threadsLeft = masks.enabled & ~threadsDone
                 fullExpansion = true
                 continue

@@ -11,7 +11,9 @@
 ///
 /// Every loop in a model is bounded, so the state graph is acyclic and persistent sets alone
 /// preserve every state where nothing can move (deadlocks) and every faulting step (a fault is
-/// a step into an error state): verdicts are exact. Steps on different folios commute even
+/// a step into an error state): verdicts are exact. A step that faults has no successor, so its
+/// thread counts as disabled there; a set whose every step faulted is then no persistent set,
+/// and the expander falls back to every thread (Expander.swift). Steps on different folios commute even
 /// though all folio flags live in one array, which SPIN's static reduction cannot see.
 extension Machine {
     /// Scratch space for `persistentSet`, allocated once per search.

@@ -14,7 +14,8 @@ import LockhuntKit
 /// step is a self-loop), so with violations around only the first direction is checked.
 ///
 /// The state counts need lockhunt's full state space, as pan explores it without
-/// partial-order reduction (-DNOREDUCE): lockhunt's reductions are switched off here.
+/// partial-order reduction (-DNOREDUCE): lockhunt's reductions are switched off for the count,
+/// and the reduced search (the default) must then find the same kinds of finding.
 enum Differential {
     struct Report {
         var lockhuntStates: Int
@@ -51,6 +52,14 @@ enum Differential {
         }
         if deadlock && !violation && spin.invalidEndStates == 0 {
             mismatches.append("deadlock: lockhunt finds one, SPIN no invalid end state")
+        }
+        var reducedOptions = options
+        reducedOptions.reductions = .all
+        let reduced = Explorer(program: program, options: reducedOptions).run()
+        let reducedDeadlock = reduced.findings.contains { if case .deadlock = $0.kind { return true } else { return false } }
+        let reducedViolation = reduced.findings.contains { if case .violation = $0.kind { return true } else { return false } }
+        if reducedDeadlock != deadlock || reducedViolation != violation {
+            mismatches.append("reductions: lockhunt with --reduce all finds deadlock \(reducedDeadlock), violation \(reducedViolation); without, \(deadlock), \(violation)")
         }
         return Report(lockhuntStates: search.stats.states, lockhuntDeadlock: deadlock, lockhuntViolation: violation,
                       spin: spin, mismatches: mismatches)
