@@ -7,7 +7,7 @@ import Darwin
 
 /// lockhunt: a deadlock-hunting model checker for the Linux kernel's page-migration lock ordering.
 enum Commands {
-    static let all: [any Command.Type] = [CheckCommand.self, ReplayCommand.self, ExplainCommand.self, GateCommand.self, MatrixCommand.self, ScaleCommand.self, ExportCommand.self]
+    static let all: [any Command.Type] = [CheckCommand.self, ReplayCommand.self, ExplainCommand.self, GateCommand.self, MatrixCommand.self, ScaleCommand.self, ExportCommand.self, BenchCommand.self]
 }
 
 func mainUsage() -> String {

@@ -38,7 +38,8 @@ struct LimitsTests {
         let result = ProcessRunner.Result(status: p.terminationStatus,
                                           stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
                                           stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "",
-                                          timedOut: false, signaled: p.terminationReason == .uncaughtSignal)
+                                          timedOut: false, signaled: p.terminationReason == .uncaughtSignal,
+                                          seconds: 0, peakBytes: 0)
         return (result, dir)
     }
 

@@ -1,0 +1,79 @@
+import Foundation
+
+/// One model through SPIN, as a SPIN user would run it: `spin -a`, `gcc` on pan.c (with
+/// `-DSAFETY`, and `-DNOREDUCE` for the unreduced comparison), then `./pan`, retried with a
+/// larger `-DVECTORSZ` or `-m` depth when pan asks for it.
+struct SpinPipeline {
+    var budgetSeconds: Double
+    var memoryLimitBytes: Int
+    var reduce: Bool
+
+    static var available: Bool { Subprocess.which("spin") != nil && Subprocess.which("gcc") != nil }
+
+    func run(promela: String) -> BenchMeasurement {
+        var m = BenchMeasurement(tool: "spin")
+        guard let spin = Subprocess.which("spin"), let gcc = Subprocess.which("gcc") else {
+            m.note = "spin or gcc not installed"
+            return m
+        }
+        let dir = NSTemporaryDirectory() + "lockhunt-bench-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do { try promela.write(toFile: dir + "/model.pml", atomically: true, encoding: .utf8) } catch {
+            m.note = "cannot write the model: \(error)"
+            return m
+        }
+        let a = Subprocess.run(spin, ["-a", "model.pml"], cwd: dir, timeout: budgetSeconds)
+        m.compileSeconds += a.seconds
+        guard a.status == 0, FileManager.default.fileExists(atPath: dir + "/pan.c") else {
+            m.note = "spin -a failed: \(String((a.stdout + a.stderr).prefix(300)))"
+            return m
+        }
+        var vector = 1024
+        var depth = 1_000_000
+        var compiled = false
+        for _ in 0..<6 {
+            if !compiled {
+                var flags = ["-O2", "-w", "-o", "pan", "pan.c", "-DSAFETY", "-DVECTORSZ=\(vector)",
+                             "-DMEMLIM=\(memoryLimitBytes >> 20)"]
+                if !reduce { flags.append("-DNOREDUCE") }
+                let cc = Subprocess.run(gcc, flags, cwd: dir, timeout: 600)
+                m.compileSeconds += cc.seconds
+                guard cc.status == 0 else {
+                    m.note = "gcc failed: \(String(cc.stderr.prefix(300)))"
+                    return m
+                }
+                compiled = true
+            }
+            let pan = Subprocess.run(dir + "/pan", ["-m\(depth)"], cwd: dir, timeout: budgetSeconds)
+            let out = PanOutput(pan.stdout + pan.stderr)
+            if let need = out.vectorSizeNeeded {
+                vector = (need / 1024 + 1) * 1024
+                compiled = false
+                continue
+            }
+            if out.depthTooSmall && !pan.timedOut && depth < 100_000_000 {
+                depth *= 10
+                continue
+            }
+            m.wallSeconds = pan.seconds
+            m.peakBytes = pan.peakBytes
+            m.states = out.states
+            m.transitions = out.transitions
+            m.searchSeconds = out.seconds
+            m.verdict = out.verdict
+            if pan.timedOut {
+                m.note = "over \(Int(budgetSeconds)) s"
+            } else if out.memoryLimitReached {
+                m.note = "over \(memoryLimitBytes >> 30) GiB"
+            } else if out.incomplete || out.states == nil {
+                m.note = "search not completed"
+            } else {
+                m.complete = true
+            }
+            return m
+        }
+        m.note = "pan could not be configured"
+        return m
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import LockhuntKit
+
+/// `lockhunt bench`: lockhunt beside SPIN on the benchmark families (make bench).
+enum BenchCommand: Command {
+    static let name = "bench"
+    static let summary = "Measure lockhunt beside SPIN on the benchmark families at growing sizes (make bench)"
+    static let usage = "lockhunt bench [DIR|MODEL...] [--policy P]... [--mode unreduced|reduced|both] [--budget SECONDS] [--max-memory SIZE] [--to N] [--output FILE]"
+    static let details = """
+    Each family (default Models/bench) runs under each policy its 'expect' lines name, at
+    N = 2, 4, 6, 8, 12, 16, 24, 32, ... up to --to, by lockhunt and by SPIN on the exported
+    Promela model, until each exceeds the budget (default 60 s and 8 GiB per run). With
+    reductions off on both sides (lockhunt --reduce none --jobs 1; pan -DSAFETY -DNOREDUCE) the
+    state counts are equal and the figures compare raw speed and memory per state; with
+    reductions on (lockhunt --reduce all on every core; pan -DSAFETY) they compare reach. Then
+    the gate over Models is timed. Progress goes to stderr; docs/PERFORMANCE.md keeps a run.
+    exit: 0 done, 2 usage error.
+    """
+    static let options: [OptionSpec] = [
+        OptionSpec(name: "--policy", value: "NAME", help: "Only this policy (repeatable; default: each family's expectations)", repeatable: true),
+        OptionSpec(name: "--mode", value: "unreduced|reduced|both", help: "Which comparison (default both)"),
+        OptionSpec(name: "--budget", value: "SECONDS", help: "Time per run (default 60)"),
+        OptionSpec(name: "--max-memory", value: "SIZE", help: "Memory per run (default 8G)"),
+        OptionSpec(name: "--from", value: "N", help: "Smallest size (default 2)"),
+        OptionSpec(name: "--to", value: "N", help: "Largest size (default 512)"),
+        OptionSpec(name: "--jobs", value: "N", help: "lockhunt's search threads with reductions on (default: one per core)"),
+        OptionSpec(name: "--no-spin", help: "Measure lockhunt only"),
+        OptionSpec(name: "--no-gate", help: "Do not time the gate"),
+        OptionSpec(name: "--output", value: "FILE", help: "Also write the report to FILE (atomically)"),
+    ]
+
+    static func run(_ args: Arguments) throws -> ExitCode {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var o = BenchRunner.Options(lockhunt: me)
+        if !args.positional.isEmpty { o.inputs = args.positional }
+        let policies = args.values["--policy"] ?? []
+        if !policies.isEmpty { o.policies = policies }
+        switch args.string("--mode") ?? "both" {
+        case "both": o.modes = BenchRunner.Mode.allCases
+        case "unreduced": o.modes = [.unreduced]
+        case "reduced": o.modes = [.reduced]
+        case let m: throw UsageError(message: "invalid --mode '\(m)': expected unreduced, reduced or both")
+        }
+        o.budgetSeconds = try args.positiveSeconds("--budget") ?? 60
+        o.maxMemory = try args.byteSize("--max-memory") ?? 8 << 30
+        o.from = try args.positiveInt("--from") ?? 2
+        o.to = try args.positiveInt("--to") ?? 512
+        if o.to < o.from { throw UsageError(message: "--to \(o.to) is below --from \(o.from)") }
+        if let j = try args.positiveInt("--jobs") { o.jobs = j }
+        if args.has("--no-spin") { o.spin = false }
+        if args.has("--no-gate") { o.gateModels = nil }
+        if o.spin && Subprocess.which("spin") == nil {
+            Output.err("lockhunt bench: spin is not installed (apt-get install -y spin gcc, or .ci/deps); measuring lockhunt only\n")
+        }
+        var runner = BenchRunner(options: o)
+        runner.progress = { line in Output.err("  \(line)\n") }
+        switch runner.run() {
+        case .failure(let e):
+            Output.err("lockhunt bench: error: \(e.message)\n")
+            return .error
+        case .success(let report):
+            let text = BenchReport().render(report, machine: MachineDescription.current())
+            Output.out(text)
+            if let path = args.string("--output") {
+                do { try AtomicFile.replace(path, contents: text) } catch { throw UsageError(message: "\(error)") }
+            }
+            return .ok
+        }
+    }
+}
