@@ -21,8 +21,24 @@ enum TestSupport {
     }
 
     /// A fresh empty directory for one test.
+    /// One folder per test process for every temporary file, so that runs do not pile up
+    /// thousands of folders: the folders of earlier runs whose process is gone are removed when
+    /// a run starts.
+    static let sessionDirectory: String = {
+        let base = NSTemporaryDirectory()
+        let prefix = "lockhunt-tests-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [] where name.hasPrefix(prefix) {
+            if let pid = Int32(name.dropFirst(prefix.count)), pid != getpid(), kill(pid, 0) != 0 {
+                try? FileManager.default.removeItem(atPath: base + name)
+            }
+        }
+        let dir = base + prefix + "\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }()
+
     static func temporaryDirectory() -> String {
-        let dir = NSTemporaryDirectory() + "lockhunt-test-" + UUID().uuidString
+        let dir = sessionDirectory + "/" + UUID().uuidString
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }

@@ -13,7 +13,8 @@ public struct BenchReport {
         let o = r.options
         var out = "lockhunt bench: \(machine)\n"
         out += "budget per run: \(Int(o.budgetSeconds)) s and \(o.maxMemory >> 30) GiB; sizes \(o.from) to \(o.to)\n"
-        out += "time: to the verdict (lockhunt: the whole process; SPIN: pan, after spin -a and gcc, shown apart)\n"
+        out += "time: to the verdict, within the budget (lockhunt: the whole process; SPIN: spin -a, gcc and pan,\n"
+        out += "      of which gcc is also shown apart); states/s: over each tool's own search time\n"
         out += "B/state: peak memory above the tool's smallest run of the series, per state stored\n"
         for s in r.series {
             out += "\n" + header(s)

@@ -21,8 +21,7 @@ struct FuzzTests {
     /// A copy of Models/ where mutated scenarios are written, so that their includes and
     /// policies resolve and mutations reach the compiler, not just the file loader.
     static let workspace: String = {
-        let dir = NSTemporaryDirectory() + "lockhunt-fuzz-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = TestSupport.temporaryDirectory()
         try? FileManager.default.copyItem(atPath: TestSupport.root + "/Models", toPath: dir + "/Models")
         return dir
     }()
