@@ -207,12 +207,9 @@ public struct PromelaExport {
         }
         for helper in sym.usedPromela.sorted() {
             switch helper {
-            case .folioFlag(let k): reader(FolioFlag(rawValue: k)!.kernelName, sym.folioFlag[k])
-            case .bufferFlag(let k): reader(BufferFlag(rawValue: k)!.kernelName, sym.bufferFlag[k])
-            case .setFolioFlag(let k): writer("set_" + FolioFlag(rawValue: k)!.kernelName, sym.folioFlag[k])
-            case .setBufferFlag(let k): writer("set_" + BufferFlag(rawValue: k)!.kernelName, sym.bufferFlag[k])
-            case .setHas(let f): reader(sym.setHas[f]!, sym.setBits[f]!)
-            case .setPut(let f): writer(sym.setPut[f]!, sym.setBits[f]!)
+            case .folioFlag, .bufferFlag, .setFolioFlag, .setBufferFlag, .setHas, .setPut:
+                let a = sym.accessor(helper)!
+                if a.writes { writer(a.name, a.vars) } else { reader(a.name, a.vars) }
             case .listLength: table(sym.listLength, p.lists.lists.map { "\($0.count)" }, from: 0)
             case .listElement:
                 let cases = p.lists.lists.enumerated().map { (l, items) in
@@ -263,12 +260,9 @@ public struct PromelaExport {
         }
         for helper in sym.usedC.sorted() {
             switch helper {
-            case .folioFlag(let k): reader(FolioFlag(rawValue: k)!.kernelName, sym.folioFlag[k])
-            case .bufferFlag(let k): reader(BufferFlag(rawValue: k)!.kernelName, sym.bufferFlag[k])
-            case .setFolioFlag(let k): writer("set_" + FolioFlag(rawValue: k)!.kernelName, sym.folioFlag[k])
-            case .setBufferFlag(let k): writer("set_" + BufferFlag(rawValue: k)!.kernelName, sym.bufferFlag[k])
-            case .setHas(let f): reader(sym.setHas[f]!, sym.setBits[f]!)
-            case .setPut(let f): writer(sym.setPut[f]!, sym.setBits[f]!)
+            case .folioFlag, .bufferFlag, .setFolioFlag, .setBufferFlag, .setHas, .setPut:
+                let a = sym.accessor(helper)!
+                if a.writes { writer(a.name, a.vars) } else { reader(a.name, a.vars) }
             case .listLength: table(sym.listLength, p.lists.lists.map { Int64($0.count) }, from: 0)
             case .listElement:
                 if !sym.usedC.contains(.listLength) { table(sym.listLength, p.lists.lists.map { Int64($0.count) }, from: 0) }

@@ -35,6 +35,20 @@ final class PromelaSymbols {
     var usedPromela = Set<PromelaHelper>()
     var usedC = Set<PromelaHelper>()
 
+    /// A helper that reads or writes one flag (or set bit) of a run-time object: its name, the
+    /// variable of each object (by id - 1), and whether it writes. Nil for the list tables.
+    func accessor(_ h: PromelaHelper) -> (name: String, vars: [String], writes: Bool)? {
+        switch h {
+        case .folioFlag(let k): return (FolioFlag(rawValue: k)!.kernelName, folioFlag[k], false)
+        case .bufferFlag(let k): return (BufferFlag(rawValue: k)!.kernelName, bufferFlag[k], false)
+        case .setFolioFlag(let k): return ("set_" + FolioFlag(rawValue: k)!.kernelName, folioFlag[k], true)
+        case .setBufferFlag(let k): return ("set_" + BufferFlag(rawValue: k)!.kernelName, bufferFlag[k], true)
+        case .setHas(let f): return (setHas[f]!, setBits[f]!, false)
+        case .setPut(let f): return (setPut[f]!, setBits[f]!, true)
+        case .listLength, .listElement, .folioBuffers, .folioMapping, .bufferFolio: return nil
+        }
+    }
+
     init(program p: Program) {
         program = p
         for n in [listLength, listElement, folioBuffers, folioMapping, bufferFolio, objectIndex, oldValue] {
