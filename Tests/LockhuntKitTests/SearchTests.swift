@@ -106,6 +106,25 @@ struct SearchTests {
         }
     }
 
+    @Test("flags no instruction changes are laid out past the stored words, and read as declared in every order of search")
+    func constantFlagsAreNotStored() throws {
+        let program = try #require(TestSupport.compile(path: TestSupport.fixture("semantics/constant-flags.lh")).program)
+        // PG_uptodate and PG_dirty of 72 folios: two words at least that no state differs in.
+        #expect(program.storedWordsPerState <= program.wordsPerState - 2)
+        // Every finding, so that every order of search covers the whole state space.
+        let bfs = TestSupport.explore(program) { $0.reductions = .none; $0.allFindings = true }
+        #expect(TestSupport.verdict(bfs) == "violation")
+        for configure: (inout SearchOptions) -> Void in [
+            { $0.reductions = .none; $0.allFindings = true; $0.order = .depthFirst },
+            { $0.reductions = .none; $0.allFindings = true; $0.hashCompaction = true },
+            { $0.reductions = .none; $0.allFindings = true; $0.jobs = 2 },
+        ] {
+            let other = TestSupport.explore(program, configure)
+            #expect(TestSupport.verdict(other) == "violation")
+            #expect(other.stats.states == bfs.stats.states)
+        }
+    }
+
     /// Found by the differential tests: a choice whose first branch faulted took every branch
     /// with it, so --all missed what only the other branches reach, and the state count was
     /// smaller than SPIN's.

@@ -52,7 +52,7 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
         for i in start..<end {
             // Copy first: the merger may be appending to the store meanwhile (blocks do not
             // move, but a copy keeps the worker's reads in its own cache line).
-            buffer.update(from: store.state(i), count: store.words)
+            store.load(i, into: buffer)
             expander.expand(i, buffer, expand: expandLevel, into: out)
         }
         lock.lock()

@@ -196,17 +196,15 @@ struct Machine {
             case .folioFlag:
                 let f = st[sp - 1]
                 if f <= 0 || f > folioCount { _ = fail(.nullFolio, pc); return nil }
-                // Flag bitmaps start at bit 0, one folio count apart: the flag is base / count.
-                if let c = collect { note(c, Int(f - 1) * FolioFlag.allCases.count + Int(code[ip + 1]) / Int(folioCount)) }
-                st[sp - 1] = testBit(s, Int(code[ip + 1]) + Int(f) - 1) ? 1 : 0; ip += 2
+                if let c = collect { note(c, Int(f - 1) * FolioFlag.allCases.count + Int(code[ip + 2])) }
+                st[sp - 1] = testBit(s, Int(code[ip + 1]) + Int(f) - 1) ? 1 : 0; ip += 3
             case .bufferFlag:
                 let b = st[sp - 1]
                 if b <= 0 || b > bufferCount { _ = fail(.nullBuffer, pc); return nil }
                 if let c = collect {
-                    let flag = (Int(code[ip + 1]) - FolioFlag.allCases.count * Int(folioCount)) / Int(bufferCount)
-                    note(c, FolioFlag.allCases.count * Int(folioCount) + Int(b - 1) * BufferFlag.allCases.count + flag)
+                    note(c, FolioFlag.allCases.count * Int(folioCount) + Int(b - 1) * BufferFlag.allCases.count + Int(code[ip + 2]))
                 }
-                st[sp - 1] = testBit(s, Int(code[ip + 1]) + Int(b) - 1) ? 1 : 0; ip += 2
+                st[sp - 1] = testBit(s, Int(code[ip + 1]) + Int(b) - 1) ? 1 : 0; ip += 3
             case .setMember:
                 let f = st[sp - 1]
                 if f <= 0 || f > folioCount { _ = fail(.nullFolio, pc); return nil }

@@ -265,7 +265,7 @@ public struct Explorer {
             r.omissionProbability = store.omissionProbability
             return r
         }
-        let store = StateStore(words: words)
+        let store = StateStore(program)
         if options.order == .breadthFirst {
             let bfs = BreadthFirstSearch(program: program, options: options, store: store, jobs: options.jobs)
             let (stats, findings, limit) = bfs.run(initialState: cur)
@@ -286,7 +286,7 @@ public struct Explorer {
         let cur = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
         defer { expander.release(); cur.deallocate() }
         func path(_ i: Int) -> [[UInt64]] {
-            store.path(to: i).map { Array(UnsafeBufferPointer(start: store.state($0), count: words)) }
+            store.path(to: i).map(store.state)
         }
         func finish(_ limit: SearchLimit?) -> SearchResult {
             stats.states = store.count
@@ -300,7 +300,7 @@ public struct Explorer {
         var expanded = 0
         var lastReport = 0.0
         while let index = stack.popLast() {
-            cur.update(from: store.state(index), count: words)
+            store.load(index, into: cur)
             let depth = Int(depthOf[index])
             stats.depth = max(stats.depth, depth)
             expanded += 1

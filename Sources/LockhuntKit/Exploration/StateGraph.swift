@@ -30,7 +30,7 @@ public struct StateGraph: Sendable {
         defer { machine.release() }
         let words = program.wordsPerState
         let kinds = Machine.eventKinds
-        let store = StateStore(words: words)
+        let store = StateStore(program)
         let cur = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
         let succ = UnsafeMutablePointer<UInt64>.allocate(capacity: words * max(1, machine.maxChoices))
         let counts = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, machine.maxChoices) * kinds)
@@ -54,7 +54,7 @@ public struct StateGraph: Sendable {
         _ = store.insert(cur, parent: -1)
         var next = 0
         while next < store.count {
-            cur.update(from: store.state(next), count: words)
+            store.load(next, into: cur)
             g.edgeStart.append(UInt32(g.edgeTarget.count))
             if !owners.isEmpty {
                 for t in held.indices { held[t] = 0 }

@@ -6,13 +6,22 @@
 /// a state's address is stable: parallel workers read the states of one level while the merger
 /// appends the next.
 ///
+/// Only a state's first `storedWords` words are kept: the words after them hold flags that no
+/// instruction changes (Layout.swift), the same in every state, and `load` puts them back from
+/// the initial state. A state that differs there stops the search (a compiler bug, never a
+/// silent merge).
+///
 /// Table slots are 64 bits: state index + 1 in the high half, the low 32 bits of the state's
 /// hash in the low half. A state's slot is its hash modulo the table size, so growing the table
 /// needs only the slots, never the states (which would be a cache miss each); the stored bits
 /// above the table size reject most mismatches without touching the state. Linear probing,
 /// load factor at most one half (linear probing degrades quickly past it).
 final class StateStore {
+    /// Words of a whole state, and of the part stored.
     let words: Int
+    let storedWords: Int
+    /// The constant words `storedWords..<words`.
+    private let tail: UnsafeMutablePointer<UInt64>
     private(set) var count = 0
     private let blockShift = 16
     private var blockMask: Int { (1 << blockShift) - 1 }
@@ -27,8 +36,18 @@ final class StateStore {
     /// The most states one store can hold (indices are 32-bit).
     static let maxStates = Int(UInt32.max - 2)
 
-    init(words: Int) {
+    /// A store for `program`'s states.
+    convenience init(_ program: Program) {
+        self.init(words: program.wordsPerState, storedWords: program.storedWordsPerState,
+                  tail: Array(program.rawInitialState[program.storedWordsPerState...]))
+    }
+
+    init(words: Int, storedWords: Int, tail: [UInt64]) {
+        precondition(storedWords + tail.count == words && storedWords >= 1)
         self.words = words
+        self.storedWords = storedWords
+        self.tail = .allocate(capacity: max(1, tail.count))
+        self.tail.initialize(from: tail, count: tail.count)
         maxBlocks = (StateStore.maxStates >> 16) + 1
         blocks = .allocate(capacity: maxBlocks)
         parentBlocks = .allocate(capacity: maxBlocks)
@@ -46,13 +65,30 @@ final class StateStore {
         blocks.deallocate()
         parentBlocks.deallocate()
         table.deallocate()
+        tail.deallocate()
     }
 
     /// Bytes held, for the memory limit and statistics.
-    var bytes: Int { blockCount * (1 << blockShift) * (words * 8 + 4) + (tableMask + 1) * 8 + maxBlocks * 16 }
+    var bytes: Int { blockCount * (1 << blockShift) * (storedWords * 8 + 4) + (tableMask + 1) * 8 + maxBlocks * 16 }
 
+    /// The stored part of state `i`.
     @inline(__always)
-    func state(_ i: Int) -> UnsafeMutablePointer<UInt64> { blocks[i &>> blockShift]! + (i & blockMask) * words }
+    private func stored(_ i: Int) -> UnsafeMutablePointer<UInt64> { blocks[i &>> blockShift]! + (i & blockMask) * storedWords }
+
+    /// Copies state `i`, whole, to `s`.
+    @inline(__always)
+    func load(_ i: Int, into s: UnsafeMutablePointer<UInt64>) {
+        s.update(from: stored(i), count: storedWords)
+        (s + storedWords).update(from: tail, count: words - storedWords)
+    }
+
+    /// State `i`, whole, as an array (for traces).
+    func state(_ i: Int) -> [UInt64] {
+        [UInt64](unsafeUninitializedCapacity: words) { buffer, count in
+            load(i, into: buffer.baseAddress!)
+            count = words
+        }
+    }
 
     @inline(__always)
     func parent(_ i: Int) -> Int {
@@ -80,6 +116,9 @@ final class StateStore {
     /// The same with the hash already computed (by a parallel worker).
     @inline(__always)
     func insert(_ s: UnsafePointer<UInt64>, hash h: UInt64, parent: Int) -> (index: Int, isNew: Bool) {
+        for w in storedWords..<words {
+            precondition(s[w] == tail[w - storedWords], "a flag laid out as constant changed (Compiler.changedFlags)")
+        }
         let tag = h & 0xFFFF_FFFF
         var slot = Int(truncatingIfNeeded: tag) & tableMask
         while true {
@@ -87,16 +126,16 @@ final class StateStore {
             if v == 0 { break }
             if v & 0xFFFF_FFFF == tag {
                 let idx = Int(v >> 32) - 1
-                let other = state(idx)
+                let other = stored(idx)
                 var same = true
-                for w in 0..<words where other[w] != s[w] { same = false; break }
+                for w in 0..<storedWords where other[w] != s[w] { same = false; break }
                 if same { return (idx, false) }
             }
             slot = (slot + 1) & tableMask
         }
         let idx = count
         if idx & blockMask == 0 { addBlock() }
-        state(idx).update(from: s, count: words)
+        stored(idx).update(from: s, count: storedWords)
         parentBlocks[idx &>> blockShift]![idx & blockMask] = parent < 0 ? StateStore.noParent : UInt32(parent)
         count += 1
         table[slot] = (UInt64(idx + 1) << 32) | tag
@@ -106,7 +145,7 @@ final class StateStore {
 
     private func addBlock() {
         precondition(blockCount < maxBlocks, "state store full")
-        blocks[blockCount] = .allocate(capacity: (1 << blockShift) * words)
+        blocks[blockCount] = .allocate(capacity: (1 << blockShift) * storedWords)
         parentBlocks[blockCount] = .allocate(capacity: 1 << blockShift)
         blockCount += 1
     }

@@ -4,8 +4,8 @@ protocol VisitedStore: AnyObject {
     var words: Int { get }
     var count: Int { get }
     var bytes: Int { get }
-    /// A state of the level being expanded (or, for the exact store, any state).
-    func state(_ i: Int) -> UnsafeMutablePointer<UInt64>
+    /// Copies a state of the level being expanded (or, for the exact store, any state), whole.
+    func load(_ i: Int, into s: UnsafeMutablePointer<UInt64>)
     func insert(_ s: UnsafePointer<UInt64>, hash: UInt64, parent: Int, label: UInt16) -> (index: Int, isNew: Bool)
     /// The states `start..<end` are the next level to expand; those before it are done.
     func beginLevel(start: Int, end: Int)
@@ -21,7 +21,7 @@ extension StateStore: VisitedStore {
     func beginLevel(start: Int, end: Int) {}
 
     func pathStates(to i: Int) -> [[UInt64]] {
-        path(to: i).map { Array(UnsafeBufferPointer(start: state($0), count: words)) }
+        path(to: i).map(state)
     }
 }
 
@@ -74,9 +74,9 @@ final class CompactStore: VisitedStore {
         return min(1, n * (n - 1) / 2 / 18_446_744_073_709_551_616.0)
     }
 
-    func state(_ i: Int) -> UnsafeMutablePointer<UInt64> {
-        if i >= nextStart { return next + (i - nextStart) * words }
-        return current + (i - currentStart) * words
+    func load(_ i: Int, into s: UnsafeMutablePointer<UInt64>) {
+        let from = i >= nextStart ? next + (i - nextStart) * words : current + (i - currentStart) * words
+        s.update(from: from, count: words)
     }
 
     func insert(_ s: UnsafePointer<UInt64>, hash: UInt64, parent: Int, label: UInt16) -> (index: Int, isNew: Bool) {

@@ -29,20 +29,41 @@ extension Compiler {
         }
     }
 
-    /// Assigns every field its bits (see the layout comment in Layout.swift).
-    func layout() -> (fields: [Field], words: Int, folioFlagBase: [Int], bufferFlagBase: [Int]) {
+    /// The flag kinds some instruction can change. The others keep their initial values in
+    /// every state: they are laid out last, in words the visited set does not store.
+    func changedFlags() -> (folio: Set<FolioFlag>, buffer: Set<BufferFlag>) {
+        var folio = Set<FolioFlag>(), buffer = Set<BufferFlag>()
+        for ins in ir {
+            switch ins.op {
+            case .folioLock, .folioTrylock, .folioUnlock: folio.insert(.locked)
+            case .lockBuffer, .trylockBuffer, .unlockBuffer: buffer.insert(.locked)
+            case .setFolioFlag(let k, _, _), .testClearFolioFlag(let k, _, _): folio.insert(k)
+            case .setBufferFlag(let k, _, _): buffer.insert(k)
+            default: break
+            }
+        }
+        return (folio, buffer)
+    }
+
+    /// Assigns every field its bits (see the layout comment in Layout.swift). `storedWords`:
+    /// the words before the constant flags.
+    func layout() -> (fields: [Field], words: Int, storedWords: Int, folioFlagBase: [Int], bufferFlagBase: [Int]) {
         var a = BitAllocator()
         var placed = [Field?](repeating: nil, count: fieldInfo.count)
-        var folioBase: [Int] = []
-        var bufferBase: [Int] = []
-        for _ in FolioFlag.allCases {
-            folioBase.append(a.position)
-            a.jump(to: a.position + folios.count)
+        var folioBase = [Int](repeating: 0, count: FolioFlag.allCases.count)
+        var bufferBase = [Int](repeating: 0, count: BufferFlag.allCases.count)
+        let changed = changedFlags()
+        func placeFlags(changing: Bool) {
+            for k in FolioFlag.allCases where changed.folio.contains(k) == changing {
+                folioBase[k.rawValue] = a.position
+                a.jump(to: a.position + folios.count)
+            }
+            for k in BufferFlag.allCases where changed.buffer.contains(k) == changing {
+                bufferBase[k.rawValue] = a.position
+                a.jump(to: a.position + buffers.count)
+            }
         }
-        for _ in BufferFlag.allCases {
-            bufferBase.append(a.position)
-            a.jump(to: a.position + buffers.count)
-        }
+        placeFlags(changing: true)
         for v in shared {
             for k in 0..<v.count {
                 placed[v.firstField + k] = a.allocate(width: widthOf(v.type), signed: v.type == .int)
@@ -84,12 +105,16 @@ extension Compiler {
             threads[t].pcField = addField(FieldInfo(name: "pc", type: .int, thread: t, location: threads[t].location))
             placed.append(a.allocate(width: bitsFor(max(1, threads[t].codeCount - 1))))
         }
-        let words = max(1, (a.highWater + 63) / 64)
-        return (placed.map { $0! }, words, folioBase, bufferBase)
+        let storedWords = max(1, (a.highWater + 63) / 64)
+        a.jump(to: storedWords * 64)
+        placeFlags(changing: false)
+        let words = max(storedWords, (a.highWater + 63) / 64)
+        return (placed.map { $0! }, words, storedWords, folioBase, bufferBase)
     }
 
     func finish() -> Program? {
-        let (fields, words, folioBase, bufferBase) = layout()
-        return Program(compiler: self, fields: fields, words: words, folioFlagBase: folioBase, bufferFlagBase: bufferBase)
+        let l = layout()
+        return Program(compiler: self, fields: l.fields, words: l.words, storedWords: l.storedWords,
+                       folioFlagBase: l.folioFlagBase, bufferFlagBase: l.bufferFlagBase)
     }
 }

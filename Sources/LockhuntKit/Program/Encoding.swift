@@ -7,8 +7,8 @@ enum XOp: Int32 {
     case const64          // high, low
     case field            // field id (locals and shared scalars alike)
     case sharedIndexed    // firstField, count, perFolio      (pops index)
-    case folioFlag        // bit base                          (pops folio)
-    case bufferFlag       // bit base                          (pops buffer)
+    case folioFlag        // bit base, flag                    (pops folio)
+    case bufferFlag       // bit base, flag                    (pops buffer)
     case setMember        // set field                         (pops folio)
     case setEmpty         // set field
     case listLength       //                                   (pops list)
@@ -181,9 +181,9 @@ struct Encoder {
             op(.sharedIndexed, Int32(shared[v].firstField), Int32(shared[v].count), shared[v].perFolio ? 1 : 0)
             return d
         case .folioFlag(let k, let x):
-            let d = emit(x); op(.folioFlag, Int32(folioFlagBase[k.rawValue])); return d
+            let d = emit(x); op(.folioFlag, Int32(folioFlagBase[k.rawValue]), Int32(k.rawValue)); return d
         case .bufferFlag(let k, let x):
-            let d = emit(x); op(.bufferFlag, Int32(bufferFlagBase[k.rawValue])); return d
+            let d = emit(x); op(.bufferFlag, Int32(bufferFlagBase[k.rawValue]), Int32(k.rawValue)); return d
         case .setMember(let f, let x):
             let d = emit(x); op(.setMember, Int32(f)); return d
         case .setEmpty(let f):

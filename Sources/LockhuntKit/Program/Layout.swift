@@ -1,12 +1,18 @@
 /// The packed state. A state is a fixed number of 64-bit words; every variable, flag and program
 /// counter is a bit field at a fixed place in it. Layout, low bits first:
 ///
-///     [ folio flag bitmaps: PG_locked | PG_writeback | PG_uptodate | PG_dirty | PG_lru, one bit per folio ]
-///     [ buffer flag bitmaps: BH_Lock | BH_Uptodate | BH_Dirty, one bit per buffer ]
+///     [ folio flag bitmaps some instruction changes (of PG_locked, PG_writeback, PG_uptodate,
+///       PG_dirty, PG_lru), one bit per folio ]
+///     [ buffer flag bitmaps some instruction changes (of BH_Lock, BH_Uptodate, BH_Dirty) ]
 ///     [ shared variables ]
 ///     [ thread 0 locals ] [ thread 1 locals ] ...   (locals of sibling scopes share bits)
 ///     [ program counters and task flags of all threads ]
+///     --- from a word boundary (`Program.storedWordsPerState`): ---
+///     [ the flag bitmaps no instruction changes ]
 ///
+/// The last region is the same in every state (its initial value), so the visited set does not
+/// store it (StateStore): a model with 128 folios that never changes PG_uptodate or PG_lru saves
+/// four words per state.
 /// A field never straddles a word, except sets wider than 64 folios, which take whole words.
 /// Fields are placed in declaration order, so the same model always gives the same layout.
 public struct Field: Sendable {

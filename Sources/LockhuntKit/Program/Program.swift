@@ -23,6 +23,9 @@ public final class Program: @unchecked Sendable {
     public let fields: [Field]
     public let fieldInfo: [FieldInfo]
     public let wordsPerState: Int
+    /// The words a state can differ in: those after them hold flags no instruction changes
+    /// (Layout.swift), equal to `rawInitialState`'s in every state, and are not stored.
+    public let storedWordsPerState: Int
     public let folioFlagBase: [Int]
     public let bufferFlagBase: [Int]
     public let expectations: [ExpectedVerdict]
@@ -35,7 +38,7 @@ public final class Program: @unchecked Sendable {
     /// Interchangeable threads; set at the end of init, read-only afterwards.
     public private(set) var symmetry = SymmetryGroups.none
 
-    init(compiler c: Compiler, fields: [Field], words: Int, folioFlagBase: [Int], bufferFlagBase: [Int]) {
+    init(compiler c: Compiler, fields: [Field], words: Int, storedWords: Int, folioFlagBase: [Int], bufferFlagBase: [Int]) {
         sources = c.model.sources
         modelPath = c.model.modelPath
         scenario = c.model.scenario
@@ -56,6 +59,7 @@ public final class Program: @unchecked Sendable {
         self.fields = fields
         fieldInfo = c.fieldInfo
         wordsPerState = words
+        storedWordsPerState = storedWords
         self.folioFlagBase = folioFlagBase
         self.bufferFlagBase = bufferFlagBase
         expectations = c.expectations
