@@ -18,6 +18,8 @@ let package = Package(
             name: "LockhuntKitTests",
             // The executable is a dependency so that end-to-end tests always run a fresh binary.
             dependencies: ["LockhuntKit", "lockhunt"],
+            // Golden outputs are read and re-recorded in place (GoldenTests), not bundled.
+            exclude: ["Golden"],
             resources: [.copy("Fixtures")]
         ),
     ]

@@ -1,7 +1,7 @@
 import LockhuntKit
 
 /// A subcommand: its name, a one-line summary, usage, options, and what it does.
-protocol Command {
+protocol Command: SendableMetatype {
     static var name: String { get }
     static var summary: String { get }
     static var usage: String { get }

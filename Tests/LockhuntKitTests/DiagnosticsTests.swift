@@ -57,7 +57,7 @@ struct DiagnosticsTests {
         ]
         for (name, bytes, message) in cases {
             let path = dir + "/" + name
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "could not write a test file")
             let compiled = TestSupport.compile(path: path)
             #expect(compiled.program == nil)
             #expect(compiled.diagnostics.count == 1, "\(name): \(compiled.printed)")

@@ -47,7 +47,8 @@ enum TestSupport {
     static func writeModel(_ text: String, name: String = "model.lh", in dir: String? = nil) -> String {
         let d = dir ?? temporaryDirectory()
         let path = d + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        let written = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        precondition(written, "could not write \(path)")
         return path
     }
 

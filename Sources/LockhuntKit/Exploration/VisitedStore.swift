@@ -1,6 +1,6 @@
 /// What a breadth-first search needs from the set of visited states: insert with a known hash,
 /// read the states of the level being expanded, and rebuild the path to a state.
-protocol VisitedStore: AnyObject {
+protocol VisitedStore: AnyObject, SendableMetatype {
     var words: Int { get }
     var count: Int { get }
     var bytes: Int { get }
