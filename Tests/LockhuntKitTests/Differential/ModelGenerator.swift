@@ -4,19 +4,13 @@
 /// bounded loops, `either` and `nondet_bool()` choices, assertions on shared and local values,
 /// and local arithmetic. Some models deadlock and some break a rule; that is the point.
 ///
-/// The same seed always gives the same model (SplitMix64, no system randomness).
+/// The same seed always gives the same model (RandomModels.RNG, no system randomness).
 struct ModelGenerator {
-    private var state: UInt64
+    private var rng: RandomModels.RNG
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { rng = RandomModels.RNG(state: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { rng.next() }
 
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
