@@ -51,23 +51,19 @@ final class ChunkOutput {
         if count + n <= capacity { return }
         var c = capacity
         while c < count + n { c *= 2 }
-        let s = UnsafeMutablePointer<UInt64>.allocate(capacity: c * words)
-        s.moveInitialize(from: states, count: count * words)
-        states.deallocate()
-        states = s
-        let h = UnsafeMutablePointer<UInt64>.allocate(capacity: c)
-        h.moveInitialize(from: hashes, count: count)
-        hashes.deallocate()
-        hashes = h
-        let p = UnsafeMutablePointer<Int>.allocate(capacity: c)
-        p.moveInitialize(from: parents, count: count)
-        parents.deallocate()
-        parents = p
-        let l = UnsafeMutablePointer<UInt16>.allocate(capacity: c)
-        l.moveInitialize(from: labels, count: count)
-        labels.deallocate()
-        labels = l
+        ChunkOutput.grow(&states, count * words, to: c * words)
+        ChunkOutput.grow(&hashes, count, to: c)
+        ChunkOutput.grow(&parents, count, to: c)
+        ChunkOutput.grow(&labels, count, to: c)
         capacity = c
+    }
+
+    /// Moves the first `used` elements of `buffer` into a new allocation of `capacity`.
+    private static func grow<T>(_ buffer: inout UnsafeMutablePointer<T>, _ used: Int, to capacity: Int) {
+        let bigger = UnsafeMutablePointer<T>.allocate(capacity: capacity)
+        bigger.moveInitialize(from: buffer, count: used)
+        buffer.deallocate()
+        buffer = bigger
     }
 
     /// Where the next successor goes; `commit` it once written.
