@@ -6,8 +6,11 @@ import LockhuntKit
 /// library, the semantics fixtures and a few hundred random models.
 @Suite("Reductions keep verdicts")
 struct ReductionTests {
-    static let settings: [Reductions] = [.partialOrder, .symmetry, .all]
+    /// Each reduction alone, POR (persistent and sleep sets), and everything.
+    static let settings: [Reductions] = [.persistentSets, .sleepSets, .partialOrder, .symmetry, .all]
 
+    /// The first finding's kind, breadth-first (the first finding of a model with both kinds is
+    /// then the one with the shortest trace, whatever the reduction).
     static func verdicts(_ program: Program) -> [String] {
         ([Reductions.none] + settings).map { r in TestSupport.verdict(TestSupport.explore(program) { $0.reductions = r }) }
     }
@@ -27,6 +30,55 @@ struct ReductionTests {
         #expect(differing.isEmpty, "\(differing.joined(separator: "\n"))")
         // The generator must exercise every verdict, or this test proves little.
         #expect(counts["ok", default: 0] > 5 && counts["deadlock", default: 0] > 5 && counts["violation", default: 0] > 2, "\(counts)")
+    }
+
+    /// What a search found, every finding: whether some deadlock, and every faulting step
+    /// (kind and instruction). Reductions may reach a deadlock in a different state, but never
+    /// lose one, nor any faulting step.
+    static func everyFinding(_ program: Program, _ r: Reductions, _ order: SearchOptions.Order = .breadthFirst) -> String {
+        let result = TestSupport.explore(program) { $0.reductions = r; $0.order = order; $0.allFindings = true }
+        var deadlock = false
+        var faults = Set<String>()
+        for f in result.findings {
+            switch f.kind {
+            case .deadlock: deadlock = true
+            case .violation(let fault): faults.insert("\(fault.kind)@\(fault.pc)")
+            }
+        }
+        return (deadlock ? "deadlock " : "") + faults.sorted().joined(separator: " ")
+    }
+
+    @Test("random models: every reduction keeps every fault and some deadlock (all findings)", arguments: 0..<2)
+    func randomEveryFinding(_ batch: Int) throws {
+        var differing: [String] = []
+        for seed in UInt64(500 + batch * 100)..<UInt64(500 + batch * 100 + 100) {
+            let text = RandomModels.generate(seed: seed)
+            let program = try #require(TestSupport.compile(text).program, "seed \(seed)\n\(text)")
+            let none = ReductionTests.everyFinding(program, .none)
+            // Depth-first too: sleep sets meet states again in another order there.
+            for (r, order) in ReductionTests.settings.map({ ($0, SearchOptions.Order.breadthFirst) }) + [(.partialOrder, .depthFirst)] {
+                let reduced = ReductionTests.everyFinding(program, r, order)
+                if reduced != none { differing.append("seed \(seed) \(r.name) \(order): \(reduced) against \(none)\n\(text)") }
+            }
+        }
+        #expect(differing.isEmpty, "\(differing.joined(separator: "\n"))")
+    }
+
+    @Test("sleep sets alone reach every state, with fewer transitions", arguments: 0..<2)
+    func sleepSetsKeepStates(_ batch: Int) throws {
+        var fewer = 0
+        for seed in UInt64(700 + batch * 100)..<UInt64(700 + batch * 100 + 100) {
+            let text = RandomModels.generate(seed: seed)
+            let program = try #require(TestSupport.compile(text).program, "seed \(seed)\n\(text)")
+            for order in [SearchOptions.Order.breadthFirst, .depthFirst] {
+                let none = TestSupport.explore(program) { $0.reductions = .none; $0.order = order; $0.allFindings = true }
+                let sleep = TestSupport.explore(program) { $0.reductions = .sleepSets; $0.order = order; $0.allFindings = true }
+                #expect(sleep.stats.states == none.stats.states, "seed \(seed) \(order)\n\(text)")
+                #expect(sleep.stats.transitions <= none.stats.transitions, "seed \(seed) \(order)")
+                if sleep.stats.transitions < none.stats.transitions { fewer += 1 }
+            }
+        }
+        #expect(fewer > 100, "sleep sets cut transitions in only \(fewer) of 200 searches")
     }
 
     @Test("random models with identical threads: symmetry agrees with the unreduced search, and its traces replay", arguments: 0..<2)

@@ -7,6 +7,11 @@ import Foundation
 /// sequential search, byte for byte, whatever the number of workers and however they are
 /// scheduled. The calling thread merges and, while the chunk it needs is not ready, expands
 /// chunks itself.
+///
+/// With sleep sets, a level's work is its new states followed by the states met again with a
+/// smaller sleep set while the previous level merged (`Wake`): those expand the threads that
+/// woke. Workers read the level's sleep sets from a copy made before the level starts, so what
+/// they see does not depend on how far the merger has got.
 final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
     let program: Program
     let options: SearchOptions
@@ -23,6 +28,11 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
     private var nextChunk = 0
     private var outputs: [ChunkOutput?] = []
     private var expandLevel = true
+    /// The sleep sets of the level's new states, and the woken states to expand after them.
+    private var levelSleep: UnsafeMutablePointer<UInt64>
+    private var levelSleepCapacity = 0
+    private var levelWoken: [(state: Int, wake: SleepSets.Wake)] = []
+    private let sleepSets: Bool
     private var stopping = false
     private var liveWorkers = 0
     private var spare: [ChunkOutput] = []
@@ -32,7 +42,11 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
         self.options = options
         self.store = store
         self.jobs = max(1, jobs)
+        sleepSets = options.reductions.contains(.sleepSets) && store.keepsEveryState
+        levelSleep = .allocate(capacity: 1)
     }
+
+    deinit { levelSleep.deallocate() }
 
     // MARK: - Workers
 
@@ -47,13 +61,20 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
 
     private func expandChunk(_ j: Int, _ out: ChunkOutput, _ expander: inout Expander, _ buffer: UnsafeMutablePointer<UInt64>) {
         out.reset()
-        let start = levelStart + j * chunkSize
-        let end = min(levelEnd, start + chunkSize)
-        for i in start..<end {
+        let fresh = levelEnd - levelStart
+        let start = j * chunkSize
+        let end = min(fresh + levelWoken.count, start + chunkSize)
+        for x in start..<end {
             // Copy first: the merger may be appending to the store meanwhile (blocks do not
             // move, but a copy keeps the worker's reads in its own cache line).
-            store.load(i, into: buffer)
-            expander.expand(i, buffer, expand: expandLevel, into: out)
+            if x < fresh {
+                store.load(levelStart + x, into: buffer)
+                expander.expand(levelStart + x, buffer, expand: expandLevel, sleep: sleepSets ? levelSleep[x] : 0, into: out)
+            } else if expandLevel {
+                let w = levelWoken[x - fresh]
+                store.load(w.state, into: buffer)
+                expander.expandWoken(w.state, buffer, threads: w.wake.threads, sleep: w.wake.sleep, into: out)
+            }
         }
         lock.lock()
         outputs[j] = out
@@ -62,7 +83,7 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
     }
 
     private func worker() {
-        var expander = Expander(program: program, options: options)
+        var expander = Expander(program: program, options: options, sleepSets: sleepSets)
         let buffer = UnsafeMutablePointer<UInt64>.allocate(capacity: store.words)
         defer {
             expander.release()
@@ -100,6 +121,9 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
         var signatures = Set<[Int]>()
         let words = store.words
         _ = store.insert(initialState, hash: StateStore.hash(initialState, words), parent: -1, label: 0)
+        var sleep = SleepSets()
+        if sleepSets { _ = sleep.meet(0, isNew: true, incoming: 0) }
+        var woken: [(state: Int, wake: SleepSets.Wake)] = []
 
         for _ in 1..<jobs {
             lock.lock(); liveWorkers += 1; lock.unlock()
@@ -107,7 +131,7 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
             t.stackSize = 1 << 22
             t.start()
         }
-        var expander = Expander(program: program, options: options)
+        var expander = Expander(program: program, options: options, sleepSets: sleepSets)
         let buffer = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
         defer {
             stopWorkers()
@@ -118,7 +142,7 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
         func finish(_ limit: SearchLimit?) -> (SearchStats, [RawFinding], SearchLimit?) {
             stats.states = store.count
             stats.seconds = clock.elapsed
-            stats.bytes = store.bytes
+            stats.bytes = store.bytes + sleep.bytes
             return (stats, findings, limit)
         }
 
@@ -126,16 +150,27 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
         var start = 0
         var lastReport = 0.0
         var pendingViolation: RawFinding? = nil
-        while start < store.count {
+        while start < store.count || !woken.isEmpty {
             let end = store.count
             store.beginLevel(start: start, end: end)
             stats.depth = level
+            let items = end - start + woken.count
             // A level: chunks sized so that every worker has several to take.
             lock.lock()
             levelStart = start
             levelEnd = end
-            chunkSize = max(16, min(4096, (end - start) / (jobs * 8)))
-            chunkCount = (end - start + chunkSize - 1) / chunkSize
+            if sleepSets {
+                if levelSleepCapacity < end - start {
+                    levelSleep.deallocate()
+                    levelSleepCapacity = max(end - start, 2 * levelSleepCapacity)
+                    levelSleep = .allocate(capacity: levelSleepCapacity)
+                }
+                for i in start..<end { levelSleep[i - start] = sleep[i] }
+                levelWoken = woken
+                woken.removeAll(keepingCapacity: true)
+            }
+            chunkSize = max(16, min(4096, items / (jobs * 8)))
+            chunkCount = (items + chunkSize - 1) / chunkSize
             nextChunk = 0
             outputs = [ChunkOutput?](repeating: nil, count: chunkCount)
             expandLevel = options.maxDepth.map { level < $0 } ?? true
@@ -178,7 +213,12 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
                     stats.transitions += successorEnd - k
                     if complete { stats.completedRuns += 1 }
                     while k < successorEnd {
-                        let (_, isNew) = store.insert(o.state(k), hash: o.hashes[k], parent: o.parents[k], label: o.labels[k])
+                        let (i, isNew) = store.insert(o.state(k), hash: o.hashes[k], parent: o.parents[k], label: o.labels[k])
+                        // A state expanded already (before `end`) expands its woken threads in
+                        // the next level; a later one just starts with the smaller sleep set.
+                        if sleepSets, let wake = sleep.meet(i, isNew: isNew, incoming: o.sleeps[k]), i < end {
+                            woken.append((i, wake))
+                        }
                         k += 1
                         if isNew {
                             if let m = options.maxStates, store.count > m { return finish(.maxStates) }
@@ -208,7 +248,7 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
                 if let report = options.progress, elapsed - lastReport >= 0.5 {
                     lastReport = elapsed
                     report(SearchProgress(states: store.count, transitions: stats.transitions, depth: level,
-                                          queued: store.count - (start + (j + 1) * chunkSize), seconds: elapsed))
+                                          queued: max(0, store.count - (start + (j + 1) * chunkSize)), seconds: elapsed))
                 }
             }
             // A violation found while expanding this level has one step more than a deadlock

@@ -2,6 +2,8 @@
 /// interchangeable threads, the threads' local states (locals and pc) are sorted, so that all
 /// states that differ only by a permutation of those threads are stored as one.
 struct Canonicalizer {
+    /// Per group member (flattened): its thread.
+    private let threads: [Int]
     /// Per group member (flattened): its locals' bit range and its pc field.
     private let starts: [Int]
     private let counts: [Int]
@@ -15,10 +17,11 @@ struct Canonicalizer {
     init?(_ p: Program) {
         let groups = p.symmetry.groups
         guard !groups.isEmpty else { return nil }
-        var starts: [Int] = [], counts: [Int] = [], pcs: [Int32] = [], ends: [Int] = []
+        var starts: [Int] = [], counts: [Int] = [], pcs: [Int32] = [], ends: [Int] = [], members: [Int] = []
         var width = 0
         for g in groups {
             for t in g {
+                members.append(t)
                 starts.append(p.threads[t].localBits.lowerBound)
                 counts.append(p.threads[t].localBits.count)
                 pcs.append(Int32(p.threads[t].pcField))
@@ -26,6 +29,7 @@ struct Canonicalizer {
             }
             ends.append(starts.count)
         }
+        self.threads = members
         self.starts = starts
         self.counts = counts
         self.pcFields = pcs
@@ -71,6 +75,14 @@ struct Canonicalizer {
 
     /// Rewrites `s` in place into its canonical form.
     func canonicalize(_ s: UnsafeMutablePointer<UInt64>, _ machine: inout Machine) {
+        var none: UInt64 = 0
+        canonicalize(s, &machine, threads: &none)
+    }
+
+    /// The same, and renames the threads of the mask `threads` (a sleep set) as the state's
+    /// threads were: the bit of the thread whose local state moved to member m's place moves too.
+    func canonicalize(_ s: UnsafeMutablePointer<UInt64>, _ machine: inout Machine, threads mask: inout UInt64) {
+        let before = mask
         var begin = 0
         for end in groupEnds {
             let n = end - begin
@@ -98,6 +110,8 @@ struct Canonicalizer {
                 }
                 for m in 0..<n {
                     let i = begin + m
+                    let from = UInt64(1) << UInt64(threads[begin + order[m]]), to = UInt64(1) << UInt64(threads[i])
+                    mask = before & from != 0 ? mask | to : mask & ~to
                     let key = keys + order[m] * keyWords
                     _ = machine.put(s, pcFields[i], Int64(bitPattern: key[0]), 0)
                     var w = 0

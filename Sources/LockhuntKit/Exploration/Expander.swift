@@ -8,10 +8,13 @@ final class ChunkOutput {
     private(set) var parents: UnsafeMutablePointer<Int>
     /// The step that made each successor: thread in the low 6 bits, choice branch above.
     private(set) var labels: UnsafeMutablePointer<UInt16>
+    /// The sleep set each successor inherits (0 without sleep sets).
+    private(set) var sleeps: UnsafeMutablePointer<UInt64>
     private(set) var capacity: Int
     private(set) var count = 0
     /// Per expanded state (in order): its index, where its successors end, and whether every
-    /// thread had finished there (a complete run).
+    /// thread had finished there (a complete run). A state expanded again because threads woke
+    /// in it (sleep sets) appears again, never as complete.
     var expanded: [(state: Int, successorEnd: Int, complete: Bool)] = []
     /// Deadlocks and faults, rare: state index, and what.
     var deadlocks: [(state: Int, threads: [Int], signature: [Int])] = []
@@ -27,6 +30,7 @@ final class ChunkOutput {
         hashes = .allocate(capacity: capacity)
         parents = .allocate(capacity: capacity)
         labels = .allocate(capacity: capacity)
+        sleeps = .allocate(capacity: capacity)
     }
 
     deinit {
@@ -34,6 +38,7 @@ final class ChunkOutput {
         hashes.deallocate()
         parents.deallocate()
         labels.deallocate()
+        sleeps.deallocate()
     }
 
     func reset() {
@@ -55,6 +60,7 @@ final class ChunkOutput {
         ChunkOutput.grow(&hashes, count, to: c)
         ChunkOutput.grow(&parents, count, to: c)
         ChunkOutput.grow(&labels, count, to: c)
+        ChunkOutput.grow(&sleeps, count, to: c)
         capacity = c
     }
 
@@ -71,10 +77,11 @@ final class ChunkOutput {
     func slot() -> UnsafeMutablePointer<UInt64> { states + count * words }
 
     @inline(__always)
-    func commit(parent: Int, label: UInt16) {
+    func commit(parent: Int, label: UInt16, sleep: UInt64) {
         hashes[count] = StateStore.hash(states + count * words, words)
         parents[count] = parent
         labels[count] = label
+        sleeps[count] = sleep
         count += 1
     }
 
@@ -89,17 +96,23 @@ struct Expander {
     let por: Machine.PORScratch
     let succ: UnsafeMutablePointer<UInt64>
     let words: Int
-    let reducePO: Bool
+    let persistentSets: Bool
+    let sleepSets: Bool
     let allFindings: Bool
     /// Present when symmetry reduction is on and the program has interchangeable threads.
     let canonicalizer: Canonicalizer?
+    /// Threads whose next step's reads and writes are in `por`'s rows for the state at hand.
+    private var accessKnown: UInt64 = 0
 
-    init(program: Program, options: SearchOptions) {
+    /// `sleepSets` is false when the store cannot give back old states to expand again
+    /// (hash compaction), whatever the options say.
+    init(program: Program, options: SearchOptions, sleepSets: Bool) {
         machine = Machine(program)
         por = Machine.PORScratch(threads: machine.threadCount, resourceWords: machine.resourceWords)
         succ = .allocate(capacity: program.wordsPerState * max(1, machine.maxChoices))
         words = program.wordsPerState
-        reducePO = options.reductions.contains(.partialOrder)
+        persistentSets = options.reductions.contains(.persistentSets)
+        self.sleepSets = sleepSets
         allFindings = options.allFindings
         canonicalizer = options.reductions.contains(.symmetry) ? Canonicalizer(program) : nil
     }
@@ -111,10 +124,10 @@ struct Expander {
         succ.deallocate()
     }
 
-    /// Expands state `index` (contents `s`) into `out`. With `expand` false (at a depth limit)
-    /// only the deadlock check runs. Stops expanding at the first fault unless all findings are
-    /// wanted, as the sequential search always did.
-    mutating func expand(_ index: Int, _ s: UnsafePointer<UInt64>, expand: Bool, into out: ChunkOutput) {
+    /// Expands state `index` (contents `s`, sleep set `sleep`) into `out`. With `expand` false
+    /// (at a depth limit) only the deadlock check runs. Stops expanding at the first fault
+    /// unless all findings are wanted, as the sequential search always did.
+    mutating func expand(_ index: Int, _ s: UnsafePointer<UInt64>, expand: Bool, sleep: UInt64, into out: ChunkOutput) {
         let masks = machine.statusMasks(s)
         let dead = machine.deadlockedThreads(s, blocked: masks.blocked, unfinished: masks.unfinished, scratch: por)
         if dead != 0 {
@@ -135,12 +148,32 @@ struct Expander {
             out.expanded.append((index, out.count, masks.unfinished == 0))
             return
         }
-        var threadsLeft = masks.enabled
-        var fullExpansion = true
-        if reducePO {
-            threadsLeft = machine.persistentSet(s, enabled: masks.enabled, blocked: masks.blocked, unfinished: masks.unfinished, scratch: por)
-            fullExpansion = threadsLeft == masks.enabled
+        var chosen = masks.enabled
+        if persistentSets {
+            chosen = machine.persistentSet(s, enabled: masks.enabled, blocked: masks.blocked, unfinished: masks.unfinished, scratch: por)
         }
+        // persistentSet and the deadlock check leave other things in the rows.
+        accessKnown = 0
+        let fallback = chosen != masks.enabled ? masks.enabled & ~sleep : 0
+        successors(index, s, threads: chosen & ~sleep, fallback: fallback, sleep: sleep, into: out)
+        out.expanded.append((index, out.count, masks.unfinished == 0))
+    }
+
+    /// Expands state `index` again, met with a smaller sleep set after its first expansion: the
+    /// threads that woke (`threads`), with the state's new sleep set.
+    mutating func expandWoken(_ index: Int, _ s: UnsafePointer<UInt64>, threads: UInt64, sleep: UInt64, into out: ChunkOutput) {
+        accessKnown = 0
+        successors(index, s, threads: threads, fallback: 0, sleep: sleep, into: out)
+        out.expanded.append((index, out.count, false))
+    }
+
+    /// Every successor of `threads` in `s`, each with the sleep set it inherits. `fallback`: the
+    /// threads to expand instead when every selected step faulted (below).
+    private mutating func successors(_ index: Int, _ s: UnsafePointer<UInt64>, threads: UInt64, fallback: UInt64,
+                                     sleep: UInt64, into out: ChunkOutput) {
+        var threadsLeft = threads
+        var fallbackLeft = fallback
+        var sleeping = sleep
         let before = out.count
         var faulted = false
         var threadsDone: UInt64 = 0
@@ -149,14 +182,15 @@ struct Expander {
                 // A step that faults leads nowhere: its thread is, for the graph, disabled here.
                 // A persistent set whose every step faulted has no transition at all, which no
                 // persistent set may have while some thread can move: expand every thread.
-                guard !fullExpansion, faulted, out.count == before else { break }
-                threadsLeft = masks.enabled & ~threadsDone
-                fullExpansion = true
+                guard fallbackLeft != 0, faulted, out.count == before else { break }
+                threadsLeft = fallbackLeft & ~threadsDone
+                fallbackLeft = 0
                 continue
             }
             let t = threadsLeft.trailingZeroBitCount
+            let bit = UInt64(1) << UInt64(t)
             threadsLeft &= threadsLeft - 1
-            threadsDone |= UInt64(1) << UInt64(t)
+            threadsDone |= bit
             let n = machine.step(s, t, succ)
             if n < 0 || machine.faultedBranches > 0 {
                 // A fault; when only some branches of a choice fault, the others still move.
@@ -165,15 +199,40 @@ struct Expander {
                 if !allFindings { break }
                 if n < 0 { continue }
             }
+            let inherited = sleeping == 0 ? 0 : stillAsleep(s, after: t, sleeping)
             out.reserve(n)
             for k in 0..<n where machine.isSuccessor(k) {
                 let slot = out.slot()
                 slot.update(from: succ + k * words, count: words)
-                canonicalizer?.canonicalize(slot, &machine)
-                out.commit(parent: index, label: UInt16(t) | UInt16(k) << 6)
+                var z = inherited
+                canonicalizer?.canonicalize(slot, &machine, threads: &z)
+                out.commit(parent: index, label: UInt16(t) | UInt16(k) << 6, sleep: z)
                 out.transitions += 1
             }
+            if sleepSets { sleeping |= bit }
         }
-        out.expanded.append((index, out.count, masks.unfinished == 0))
+    }
+
+    /// The threads of `sleeping` that stay asleep after thread `t`'s step: those whose next step
+    /// commutes with it.
+    private mutating func stillAsleep(_ s: UnsafePointer<UInt64>, after t: Int, _ sleeping: UInt64) -> UInt64 {
+        knowAccess(s, t)
+        var keep: UInt64 = 0
+        var rest = sleeping
+        while rest != 0 {
+            let u = rest.trailingZeroBitCount
+            rest &= rest - 1
+            knowAccess(s, u)
+            if machine.independent(t, u, por) { keep |= UInt64(1) << UInt64(u) }
+        }
+        return keep
+    }
+
+    @inline(__always)
+    private mutating func knowAccess(_ s: UnsafePointer<UInt64>, _ t: Int) {
+        let bit = UInt64(1) << UInt64(t)
+        if accessKnown & bit != 0 { return }
+        machine.nextAccess(s, t, por.reads + t * por.words, por.writes + t * por.words)
+        accessKnown |= bit
     }
 }

@@ -7,21 +7,28 @@ public struct Reductions: OptionSet, Sendable, Hashable {
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
 
-    /// Persistent sets (Exploration/PartialOrder.swift).
-    public static let partialOrder = Reductions(rawValue: 1)
+    /// Persistent sets (Exploration/PartialOrder.swift): fewer states.
+    public static let persistentSets = Reductions(rawValue: 1)
     /// Interchangeable threads (Exploration/Symmetry.swift).
     public static let symmetry = Reductions(rawValue: 2)
+    /// Sleep sets (Exploration/SleepSets.swift): fewer transitions into states already covered.
+    public static let sleepSets = Reductions(rawValue: 4)
 
+    /// The partial-order reduction, `--reduce por`: persistent sets with sleep sets.
+    public static let partialOrder: Reductions = [.persistentSets, .sleepSets]
     public static let none: Reductions = []
-    public static let all: Reductions = [.partialOrder, .symmetry]
+    public static let all: Reductions = [.persistentSets, .sleepSets, .symmetry]
 
-    /// `none`, `por`, `sym`, `all`, or a comma-separated list.
+    /// `none`, `por`, `sym`, `all`, the parts of `por` alone (`persistent`, `sleep`), or a
+    /// comma-separated list.
     public init?(name: String) {
         var r = Reductions.none
         for part in name.split(separator: ",") {
             switch part {
             case "none": break
-            case "por": r.insert(.partialOrder)
+            case "por": r.formUnion(.partialOrder)
+            case "persistent": r.insert(.persistentSets)
+            case "sleep": r.insert(.sleepSets)
             case "sym": r.insert(.symmetry)
             case "all": r.formUnion(.all)
             default: return nil
@@ -31,13 +38,17 @@ public struct Reductions: OptionSet, Sendable, Hashable {
     }
 
     public var name: String {
-        switch self {
-        case .none: return "none"
-        case .all: return "all"
-        case .partialOrder: return "por"
-        case .symmetry: return "sym"
-        default: return "\(rawValue)"
+        if self == .none { return "none" }
+        if self == .all { return "all" }
+        var parts: [String] = []
+        if isSuperset(of: .partialOrder) {
+            parts.append("por")
+        } else {
+            if contains(.persistentSets) { parts.append("persistent") }
+            if contains(.sleepSets) { parts.append("sleep") }
         }
+        if contains(.symmetry) { parts.append("sym") }
+        return parts.joined(separator: ",")
     }
 }
 
@@ -274,14 +285,17 @@ public struct Explorer {
         return depthFirst(store, initial: cur)
     }
 
-    /// Depth-first: one state at a time, its new successors pushed on a stack.
+    /// Depth-first: one state at a time, its new successors pushed on a stack. With sleep sets, a
+    /// state expanded already and met again with a smaller sleep set is pushed again to expand
+    /// the threads that woke (a negative stack entry, into `wakes`).
     func depthFirst(_ store: StateStore, initial: UnsafeMutablePointer<UInt64>) -> SearchResult {
         let words = program.wordsPerState
         let clock = Stopwatch()
         var stats = SearchStats()
         var findings: [RawFinding] = []
         var signatures = Set<[Int]>()
-        var expander = Expander(program: program, options: options)
+        let sleepSets = options.reductions.contains(.sleepSets)
+        var expander = Expander(program: program, options: options, sleepSets: sleepSets)
         let out = ChunkOutput(words: words)
         let cur = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
         defer { expander.release(); cur.deallocate() }
@@ -291,15 +305,20 @@ public struct Explorer {
         func finish(_ limit: SearchLimit?) -> SearchResult {
             stats.states = store.count
             stats.seconds = clock.elapsed
-            stats.bytes = store.bytes
+            stats.bytes = store.bytes + sleep.bytes
             return SearchResult(stats: stats, findings: findings, limit: limit)
         }
         _ = store.insert(initial, parent: -1)
+        var sleep = SleepSets()
+        if sleepSets { _ = sleep.meet(0, isNew: true, incoming: 0) }
+        var wakes: [(state: Int, wake: SleepSets.Wake)] = []
+        var done: [Bool] = [false]
         var depthOf: [Int32] = [0]
         var stack: [Int] = [0]
         var expanded = 0
         var lastReport = 0.0
-        while let index = stack.popLast() {
+        while let entry = stack.popLast() {
+            let index = entry >= 0 ? entry : wakes[-1 - entry].state
             store.load(index, into: cur)
             let depth = Int(depthOf[index])
             stats.depth = max(stats.depth, depth)
@@ -316,7 +335,15 @@ public struct Explorer {
                 }
             }
             out.reset()
-            expander.expand(index, cur, expand: options.maxDepth.map { depth < $0 } ?? true, into: out)
+            let deepEnough = options.maxDepth.map { depth >= $0 } ?? false
+            if entry < 0 {
+                if deepEnough { continue }
+                let w = wakes[-1 - entry].wake
+                expander.expandWoken(index, cur, threads: w.threads, sleep: w.sleep, into: out)
+            } else {
+                done[index] = true
+                expander.expand(index, cur, expand: !deepEnough, sleep: sleepSets ? sleep[index] : 0, into: out)
+            }
             for dl in out.deadlocks where !signatures.contains(dl.signature) {
                 signatures.insert(dl.signature)
                 findings.append(RawFinding(kind: .deadlock(dl.threads), path: path(index)))
@@ -324,7 +351,12 @@ public struct Explorer {
             }
             for k in 0..<out.count {
                 let (i, isNew) = store.insert(out.state(k), hash: out.hashes[k], parent: index)
+                if sleepSets, let wake = sleep.meet(i, isNew: isNew, incoming: out.sleeps[k]), done[i] {
+                    wakes.append((i, wake))
+                    stack.append(-wakes.count)
+                }
                 if isNew {
+                    done.append(false)
                     depthOf.append(Int32(depth + 1))
                     stack.append(i)
                     if let m = options.maxStates, store.count > m { return finish(.maxStates) }

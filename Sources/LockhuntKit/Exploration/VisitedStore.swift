@@ -4,6 +4,9 @@ protocol VisitedStore: AnyObject, SendableMetatype {
     var words: Int { get }
     var count: Int { get }
     var bytes: Int { get }
+    /// Whether `load` can give back any state, not only those of the current level (sleep sets
+    /// expand old states again).
+    var keepsEveryState: Bool { get }
     /// Copies a state of the level being expanded (or, for the exact store, any state), whole.
     func load(_ i: Int, into s: UnsafeMutablePointer<UInt64>)
     func insert(_ s: UnsafePointer<UInt64>, hash: UInt64, parent: Int, label: UInt16) -> (index: Int, isNew: Bool)
@@ -14,6 +17,8 @@ protocol VisitedStore: AnyObject, SendableMetatype {
 }
 
 extension StateStore: VisitedStore {
+    var keepsEveryState: Bool { true }
+
     func insert(_ s: UnsafePointer<UInt64>, hash: UInt64, parent: Int, label: UInt16) -> (index: Int, isNew: Bool) {
         insert(s, hash: hash, parent: parent)
     }
@@ -33,6 +38,7 @@ extension StateStore: VisitedStore {
 /// paths are rebuilt by replaying the recorded steps, and replayed again by every trace check.
 final class CompactStore: VisitedStore {
     let words: Int
+    var keepsEveryState: Bool { false }
     private(set) var count = 0
     private var table: UnsafeMutablePointer<UInt64>
     private var tableMask: Int
