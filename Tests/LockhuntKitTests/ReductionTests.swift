@@ -81,6 +81,51 @@ struct ReductionTests {
         #expect(fewer > 100, "sleep sets cut transitions in only \(fewer) of 200 searches")
     }
 
+    @Test("persistent and sleep sets reach every terminal state: the bench families and random models", arguments: ["loop-chain", "writeback", "random"])
+    func terminalStatesKept(_ family: String) throws {
+        // Each reachable state where every thread has finished is expanded exactly once, so
+        // `completedRuns` counts them; a reduction that lost one (say, sleep sets that did not
+        // expand the threads woken by a later visit: loop-chain needs those) would count fewer.
+        var programs: [(String, Program)] = []
+        if family == "random" {
+            for seed in UInt64(900)..<UInt64(960) {
+                programs.append(("seed \(seed)", try #require(TestSupport.compile(RandomModels.generate(seed: seed)).program)))
+            }
+        } else {
+            for policy in ["upstream", "v5"] {
+                programs.append((policy, try #require(TestSupport.compile(path: TestSupport.root + "/Models/bench/\(family).lh",
+                                                                          policy: TestSupport.policy(policy), params: [("N", 4)]).program)))
+            }
+        }
+        for (name, program) in programs {
+            for order in [SearchOptions.Order.breadthFirst, .depthFirst] {
+                let none = TestSupport.explore(program) { $0.reductions = .none; $0.order = order; $0.allFindings = true }
+                for r in [Reductions.persistentSets, .sleepSets, .partialOrder] {
+                    let reduced = TestSupport.explore(program) { $0.reductions = r; $0.order = order; $0.allFindings = true }
+                    #expect(reduced.stats.completedRuns == none.stats.completedRuns, "\(family) \(name) \(r.name) \(order)")
+                }
+            }
+        }
+    }
+
+    @Test("sleep sets: a state met again with fewer threads asleep expands the woken ones")
+    func sleepSetsWake() throws {
+        var sets = SleepSets()
+        #expect(sets.meet(0, isNew: true, incoming: 0b0110) == nil)
+        #expect(sets.meet(0, isNew: false, incoming: 0b1110) == nil)           // nothing woke
+        #expect(sets.meet(0, isNew: false, incoming: 0b0011) == SleepSets.Wake(threads: 0b0100, sleep: 0b0010))
+        #expect(sets[0] == 0b0010)                                              // only ever shrinks
+        #expect(sets.meet(0, isNew: false, incoming: 0b0110) == nil)
+        // loop-chain under por meets expanded states again with smaller sleep sets; the woken
+        // expansions keep states that the first visit's sleep set would have cut.
+        let program = try #require(TestSupport.compile(path: TestSupport.root + "/Models/bench/loop-chain.lh",
+                                                       policy: TestSupport.policy("upstream"), params: [("N", 4)]).program)
+        for order in [SearchOptions.Order.breadthFirst, .depthFirst] {
+            let por = TestSupport.explore(program) { $0.reductions = .partialOrder; $0.order = order }
+            #expect(por.stats.wokenExpansions > 0, "\(order)")
+        }
+    }
+
     @Test("random models with identical threads: symmetry agrees with the unreduced search, and its traces replay", arguments: 0..<2)
     func randomReplicas(_ batch: Int) throws {
         var differing: [String] = []

@@ -218,6 +218,7 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
                         // the next level; a later one just starts with the smaller sleep set.
                         if sleepSets, let wake = sleep.meet(i, isNew: isNew, incoming: o.sleeps[k]), i < end {
                             woken.append((i, wake))
+                            stats.wokenExpansions += 1
                         }
                         k += 1
                         if isNew {

@@ -95,6 +95,9 @@ public struct SearchStats: Sendable, Equatable {
     public var bytes = 0
     /// States with no successors in which every thread finished.
     public var completedRuns = 0
+    /// Sleep sets: how often a state already expanded was met again with threads awake that
+    /// had slept there, and expanded those threads.
+    public var wokenExpansions = 0
 
     public var statesPerSecond: Double { seconds > 0 ? Double(states) / seconds : Double(states) }
 }
@@ -354,6 +357,7 @@ public struct Explorer {
                 if sleepSets, let wake = sleep.meet(i, isNew: isNew, incoming: out.sleeps[k]), done[i] {
                     wakes.append((i, wake))
                     stack.append(-wakes.count)
+                    stats.wokenExpansions += 1
                 }
                 if isNew {
                     done.append(false)

@@ -34,25 +34,28 @@ extension Machine {
 }
 
 /// The sleep set of every stored state, kept by the search (the merger), indexed like the
-/// visited set. A state's sleep set only ever shrinks.
-struct SleepSets {
+/// visited set. A state's sleep set only ever shrinks. Public for its tests.
+public struct SleepSets: Sendable {
     /// Thread masks, one per stored state.
     private(set) var masks: [UInt64] = []
 
+    public init() {}
+
     /// A state expanded before with sleep set `old` and met again with `incoming`: the threads
     /// to expand from it now, and its new sleep set.
-    struct Wake {
-        var threads: UInt64
-        var sleep: UInt64
+    public struct Wake: Equatable, Sendable {
+        public var threads: UInt64
+        public var sleep: UInt64
+        public init(threads: UInt64, sleep: UInt64) { self.threads = threads; self.sleep = sleep }
     }
 
     var bytes: Int { masks.capacity * 8 }
 
-    subscript(_ i: Int) -> UInt64 { masks[i] }
+    public subscript(_ i: Int) -> UInt64 { masks[i] }
 
     /// Records the sleep set of state `i` on insertion: for a new state it is `incoming`; for a
     /// known one, the intersection. Returns the threads that woke (nil when none did).
-    mutating func meet(_ i: Int, isNew: Bool, incoming: UInt64) -> Wake? {
+    public mutating func meet(_ i: Int, isNew: Bool, incoming: UInt64) -> Wake? {
         if isNew {
             precondition(i == masks.count, "states are numbered in insertion order")
             masks.append(incoming)
