@@ -108,6 +108,7 @@ struct Expander {
     /// (hash compaction), whatever the options say.
     init(program: Program, options: SearchOptions, sleepSets: Bool) {
         machine = Machine(program)
+        machine.cacheFolds = options.cacheFolds
         por = Machine.PORScratch(threads: machine.threadCount, resourceWords: machine.resourceWords)
         succ = .allocate(capacity: program.wordsPerState * max(1, machine.maxChoices))
         words = program.wordsPerState

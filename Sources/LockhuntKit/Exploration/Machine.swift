@@ -55,6 +55,11 @@ struct Machine {
     /// k adds one to `eventCounts[k * eventKinds + item]`. The caller zeroes it before a step.
     var eventCounts: UnsafeMutablePointer<Int32>? = nil
     private var eventSlot = 0
+    /// Results of folding, which depend on nothing but the thread, where it starts and the
+    /// words its locals live in (FoldCache.swift).
+    private var foldCache: FoldCache
+    /// Off only to check that the cache changes nothing (SearchOptions.cacheFolds).
+    var cacheFolds = true
 
     init(_ p: Program) {
         let e = p.encoded
@@ -90,12 +95,14 @@ struct Machine {
         stack = UnsafeMutablePointer<Int64>.allocate(capacity: e.maxStack + 8)
         branchFaulted = UnsafeMutablePointer<Bool>.allocate(capacity: max(1, e.maxChoices))
         branchFaulted.initialize(repeating: false, count: max(1, e.maxChoices))
+        foldCache = FoldCache(p)
     }
 
     /// Frees the scratch memory; the machine is unusable afterwards.
     func release() {
         stack.deallocate()
         branchFaulted.deallocate()
+        foldCache.release()
     }
 
     /// Whether successor `k` of the last step is a state (not a faulted branch of a choice).
@@ -472,6 +479,24 @@ struct Machine {
     /// Runs thread `t`'s invisible instructions from `pc` until the next visible one (or its
     /// end), stores the pc there, and clears the thread's dead locals.
     mutating func fold(_ s: UnsafeMutablePointer<UInt64>, _ t: Int, _ start: Int) -> Bool {
+        // The cost exploration counts events while folding: no shortcut there.
+        if eventCounts != nil || !cacheFolds { return interpretFold(s, t, start) }
+        let g = Int(threadCodeStart[t]) + start
+        // Nothing to run before the next visible instruction: the pc and the dead locals only.
+        if ins[g].visible || ins[g].op == .finish { return interpretFold(s, t, start) }
+        let first = Int(threadFirstWord[t]), n = Int(threadWordCount[t])
+        let entry = foldCache.lookup(t, start, s + first, n, live: liveMaskWords + Int(liveMaskStart[g]))
+        if foldCache.hit(entry, t, start, n) {
+            foldCache.restore(entry, t, into: s + first, n)
+            return put(s, threadPCField[t], foldCache.pc(entry, n), g)
+        }
+        guard interpretFold(s, t, start) else { return false }
+        foldCache.finish(entry, t, start, s + first, n, pc: get(s, threadPCField[t]))
+        return true
+    }
+
+    /// `fold` by running the instructions.
+    private mutating func interpretFold(_ s: UnsafeMutablePointer<UInt64>, _ t: Int, _ start: Int) -> Bool {
         let base = Int(threadCodeStart[t])
         var pc = start
         while true {

@@ -70,6 +70,9 @@ public struct SearchOptions: Sendable {
     public var maxMemory: Int? = nil
     /// Keep going after the first finding and report every distinct one.
     public var allFindings = false
+    /// Reuse the results of folding local code (Exploration/FoldCache.swift). Turned off only
+    /// by the test that checks the cache changes nothing.
+    public var cacheFolds = true
     /// Called about twice a second during long searches.
     public var progress: (@Sendable (SearchProgress) -> Void)? = nil
     /// Polled during the search; true stops it (SIGINT).
