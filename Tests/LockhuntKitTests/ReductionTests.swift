@@ -126,6 +126,21 @@ struct ReductionTests {
         }
     }
 
+    @Test("--reduce names: por is persistent and sleep sets, each part alone, lists combine, names round-trip")
+    func reductionNames() {
+        #expect(Reductions(name: "por") == [.persistentSets, .sleepSets])
+        #expect(Reductions(name: "persistent") == .persistentSets)
+        #expect(Reductions(name: "sleep,sym") == [.sleepSets, .symmetry])
+        #expect(Reductions(name: "all") == [.persistentSets, .sleepSets, .symmetry])
+        #expect(Reductions(name: "none") == [])
+        #expect(Reductions(name: "stubborn") == nil)
+        for r in [Reductions.none, .persistentSets, .sleepSets, .partialOrder, .symmetry, [.persistentSets, .symmetry], .all] {
+            #expect(Reductions(name: r.name) == r, "\(r.name)")
+        }
+        let bad = TestSupport.lockhunt(["check", TestSupport.fixture("semantics/constant-flags.lh"), "--reduce", "stubborn", "--no-trace"])
+        #expect(bad.status == 2 && bad.stderr.contains("expected none, por (persistent and sleep), sym, all"), "\(bad.stderr)")
+    }
+
     @Test("random models with identical threads: symmetry agrees with the unreduced search, and its traces replay", arguments: 0..<2)
     func randomReplicas(_ batch: Int) throws {
         var differing: [String] = []

@@ -244,7 +244,7 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
 
                 let elapsed = clock.elapsed
                 if let t = options.timeLimit, elapsed >= t { return finish(.timeLimit) }
-                if let m = options.maxMemory, store.bytes > m { return finish(.maxMemory) }
+                if let m = options.maxMemory, store.bytes + sleep.bytes > m { return finish(.maxMemory) }
                 if let stop = options.shouldStop, stop() { return finish(.interrupted) }
                 if let report = options.progress, elapsed - lastReport >= 0.5 {
                     lastReport = elapsed

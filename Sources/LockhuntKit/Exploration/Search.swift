@@ -332,7 +332,7 @@ public struct Explorer {
             if expanded & 255 == 0 {
                 let elapsed = clock.elapsed
                 if let t = options.timeLimit, elapsed >= t { return finish(.timeLimit) }
-                if let m = options.maxMemory, store.bytes + depthOf.count * 4 > m { return finish(.maxMemory) }
+                if let m = options.maxMemory, store.bytes + sleep.bytes + depthOf.count * 5 > m { return finish(.maxMemory) }
                 if let stop = options.shouldStop, stop() { return finish(.interrupted) }
                 if let report = options.progress, elapsed - lastReport >= 0.5 {
                     lastReport = elapsed
