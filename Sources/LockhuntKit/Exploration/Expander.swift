@@ -2,16 +2,38 @@
 /// any deadlock or fault met. Written by one worker, read by the merger, then reused.
 final class ChunkOutput {
     let words: Int
-    /// Successor states, back to back.
-    private(set) var states: UnsafeMutablePointer<UInt64>
-    private(set) var hashes: UnsafeMutablePointer<UInt64>
-    private(set) var parents: UnsafeMutablePointer<Int>
-    /// The step that made each successor: thread in the low 6 bits, choice branch above.
-    private(set) var labels: UnsafeMutablePointer<UInt16>
-    /// The sleep set each successor inherits (0 without sleep sets).
-    private(set) var sleeps: UnsafeMutablePointer<UInt64>
-    private(set) var capacity: Int
-    private(set) var count = 0
+    /// The buffers and counters written for every successor, behind a pointer: each write to a
+    /// stored `var` of a class is checked for exclusive access at run time, which cost 8 % of an
+    /// unreduced search when they were plain properties (docs/PERFORMANCE.md, "Reading a profile").
+    private struct Buffers {
+        /// Successor states, back to back.
+        var states: UnsafeMutablePointer<UInt64>
+        var hashes: UnsafeMutablePointer<UInt64>
+        var parents: UnsafeMutablePointer<Int>
+        /// The step that made each successor: thread in the low 6 bits, choice branch above.
+        var labels: UnsafeMutablePointer<UInt16>
+        /// The sleep set each successor inherits (0 without sleep sets).
+        var sleeps: UnsafeMutablePointer<UInt64>
+        var capacity: Int
+        var count = 0
+        var transitions = 0
+        var completedRuns = 0
+    }
+    private let b: UnsafeMutablePointer<Buffers>
+
+    var hashes: UnsafeMutablePointer<UInt64> { b.pointee.hashes }
+    var parents: UnsafeMutablePointer<Int> { b.pointee.parents }
+    var labels: UnsafeMutablePointer<UInt16> { b.pointee.labels }
+    var sleeps: UnsafeMutablePointer<UInt64> { b.pointee.sleeps }
+    var count: Int { b.pointee.count }
+    var transitions: Int {
+        get { b.pointee.transitions }
+        set { b.pointee.transitions = newValue }
+    }
+    var completedRuns: Int {
+        get { b.pointee.completedRuns }
+        set { b.pointee.completedRuns = newValue }
+    }
     /// Per expanded state (in order): its index, where its successors end, and whether every
     /// thread had finished there (a complete run). A state expanded again because threads woke
     /// in it (sleep sets) appears again, never as complete.
@@ -20,48 +42,47 @@ final class ChunkOutput {
     var deadlocks: [(state: Int, threads: [Int], signature: [Int])] = []
     /// For a fault in a choice, `choice` is the (first) faulting branch.
     var faults: [(state: Int, thread: Int, fault: Fault, choice: Int)] = []
-    var transitions = 0
-    var completedRuns = 0
-
     init(words: Int) {
         self.words = words
-        capacity = 256
-        states = .allocate(capacity: capacity * words)
-        hashes = .allocate(capacity: capacity)
-        parents = .allocate(capacity: capacity)
-        labels = .allocate(capacity: capacity)
-        sleeps = .allocate(capacity: capacity)
+        let capacity = 256
+        b = .allocate(capacity: 1)
+        b.initialize(to: Buffers(states: .allocate(capacity: capacity * words), hashes: .allocate(capacity: capacity),
+                                 parents: .allocate(capacity: capacity), labels: .allocate(capacity: capacity),
+                                 sleeps: .allocate(capacity: capacity), capacity: capacity))
     }
 
     deinit {
-        states.deallocate()
-        hashes.deallocate()
-        parents.deallocate()
-        labels.deallocate()
-        sleeps.deallocate()
+        b.pointee.states.deallocate()
+        b.pointee.hashes.deallocate()
+        b.pointee.parents.deallocate()
+        b.pointee.labels.deallocate()
+        b.pointee.sleeps.deallocate()
+        b.deinitialize(count: 1)
+        b.deallocate()
     }
 
     func reset() {
-        count = 0
+        b.pointee.count = 0
+        b.pointee.transitions = 0
+        b.pointee.completedRuns = 0
         expanded.removeAll(keepingCapacity: true)
         deadlocks.removeAll(keepingCapacity: true)
         faults.removeAll(keepingCapacity: true)
-        transitions = 0
-        completedRuns = 0
     }
 
     /// Room for `n` more successors.
     @inline(__always)
     func reserve(_ n: Int) {
-        if count + n <= capacity { return }
-        var c = capacity
+        let count = b.pointee.count
+        if count + n <= b.pointee.capacity { return }
+        var c = b.pointee.capacity
         while c < count + n { c *= 2 }
-        ChunkOutput.grow(&states, count * words, to: c * words)
-        ChunkOutput.grow(&hashes, count, to: c)
-        ChunkOutput.grow(&parents, count, to: c)
-        ChunkOutput.grow(&labels, count, to: c)
-        ChunkOutput.grow(&sleeps, count, to: c)
-        capacity = c
+        ChunkOutput.grow(&b.pointee.states, count * words, to: c * words)
+        ChunkOutput.grow(&b.pointee.hashes, count, to: c)
+        ChunkOutput.grow(&b.pointee.parents, count, to: c)
+        ChunkOutput.grow(&b.pointee.labels, count, to: c)
+        ChunkOutput.grow(&b.pointee.sleeps, count, to: c)
+        b.pointee.capacity = c
     }
 
     /// Moves the first `used` elements of `buffer` into a new allocation of `capacity`.
@@ -74,19 +95,21 @@ final class ChunkOutput {
 
     /// Where the next successor goes; `commit` it once written.
     @inline(__always)
-    func slot() -> UnsafeMutablePointer<UInt64> { states + count * words }
+    func slot() -> UnsafeMutablePointer<UInt64> { b.pointee.states + b.pointee.count * words }
 
     @inline(__always)
     func commit(parent: Int, label: UInt16, sleep: UInt64) {
-        hashes[count] = StateStore.hash(states + count * words, words)
-        parents[count] = parent
-        labels[count] = label
-        sleeps[count] = sleep
-        count += 1
+        let k = b.pointee.count
+        b.pointee.hashes[k] = StateStore.hash(b.pointee.states + k * words, words)
+        b.pointee.parents[k] = parent
+        b.pointee.labels[k] = label
+        b.pointee.sleeps[k] = sleep
+        b.pointee.count = k + 1
+        b.pointee.transitions += 1
     }
 
     @inline(__always)
-    func state(_ k: Int) -> UnsafeMutablePointer<UInt64> { states + k * words }
+    func state(_ k: Int) -> UnsafeMutablePointer<UInt64> { b.pointee.states + k * words }
 }
 
 /// Expands states: the deadlock check, the partial-order reduction, and every successor of the
@@ -208,7 +231,6 @@ struct Expander {
                 var z = inherited
                 canonicalizer?.canonicalize(slot, &machine, threads: &z)
                 out.commit(parent: index, label: UInt16(t) | UInt16(k) << 6, sleep: z)
-                out.transitions += 1
             }
             if sleepSets { sleeping |= bit }
         }
