@@ -173,11 +173,13 @@ struct Expander {
             return
         }
         var chosen = masks.enabled
+        // The deadlock check leaves what blocked threads wait for in the rows; persistentSet
+        // leaves every enabled thread's next access there when there were two or more.
+        accessKnown = 0
         if persistentSets {
             chosen = machine.persistentSet(s, enabled: masks.enabled, blocked: masks.blocked, unfinished: masks.unfinished, scratch: por)
+            if masks.enabled.nonzeroBitCount > 1 { accessKnown = masks.enabled }
         }
-        // persistentSet and the deadlock check leave other things in the rows.
-        accessKnown = 0
         let fallback = chosen != masks.enabled ? masks.enabled & ~sleep : 0
         successors(index, s, threads: chosen & ~sleep, fallback: fallback, sleep: sleep, into: out)
         out.expanded.append((index, out.count, masks.unfinished == 0))
