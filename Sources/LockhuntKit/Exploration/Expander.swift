@@ -26,10 +26,8 @@ final class ChunkOutput {
     var labels: UnsafeMutablePointer<UInt16> { b.pointee.labels }
     var sleeps: UnsafeMutablePointer<UInt64> { b.pointee.sleeps }
     var count: Int { b.pointee.count }
-    var transitions: Int {
-        get { b.pointee.transitions }
-        set { b.pointee.transitions = newValue }
-    }
+    /// Successors committed since the last reset.
+    var transitions: Int { b.pointee.transitions }
     var completedRuns: Int {
         get { b.pointee.completedRuns }
         set { b.pointee.completedRuns = newValue }

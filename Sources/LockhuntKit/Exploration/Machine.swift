@@ -56,7 +56,7 @@ struct Machine {
     var eventCounts: UnsafeMutablePointer<Int32>? = nil
     private var eventSlot = 0
     /// Results of folding, which depend on nothing but the thread, where it starts and the
-    /// words its locals live in (FoldCache.swift).
+    /// locals live there (FoldCache.swift).
     private var foldCache: FoldCache
     /// Off only to check that the cache changes nothing (SearchOptions.cacheFolds).
     var cacheFolds = true

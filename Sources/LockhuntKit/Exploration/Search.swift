@@ -37,6 +37,9 @@ public struct Reductions: OptionSet, Sendable, Hashable {
         self = r
     }
 
+    /// What `init(name:)` accepts, for usage errors.
+    public static let accepted = "none, por (persistent and sleep), sym, all, persistent, sleep, or a comma-separated list"
+
     public var name: String {
         if self == .none { return "none" }
         if self == .all { return "all" }

@@ -57,7 +57,7 @@ enum CheckCommand: Command {
         }
         if let r = args.string("--reduce") {
             guard let reductions = Reductions(name: r) else {
-                throw UsageError(message: "invalid --reduce '\(r)': expected none, por (persistent and sleep), sym, all, or a comma-separated list")
+                throw UsageError(message: "invalid --reduce '\(r)': expected \(Reductions.accepted)")
             }
             options.search.reductions = reductions
         }

@@ -48,7 +48,7 @@ enum ScaleCommand: Command {
         o.search.maxMemory = try args.byteSize("--max-memory") ?? 8 << 30
         o.search.maxStates = try args.positiveInt("--max-states")
         if let r = args.string("--reduce") {
-            guard let red = Reductions(name: r) else { throw UsageError(message: "invalid --reduce '\(r)': expected none, por (persistent and sleep), sym, all, or a comma-separated list") }
+            guard let red = Reductions(name: r) else { throw UsageError(message: "invalid --reduce '\(r)': expected \(Reductions.accepted)") }
             o.search.reductions = red
         }
         switch ScaleRunner(options: o).run() {
