@@ -18,9 +18,12 @@ struct RandomModels {
     }
 
     /// With `replicas`, one thread is declared as `thread r[i < K]` (K identical copies), so that
-    /// symmetry reduction has something to reduce.
-    static func generate(seed: UInt64, replicas: Bool = false) -> String {
+    /// symmetry reduction has something to reduce. With `ownFolios` too, each copy also works on
+    /// a folio of its own, `O[i]` (through locals, lists, sets, its buffer and a per-folio shared
+    /// entry), which no other thread names: copies interchangeable with their folios.
+    static func generate(seed: UInt64, replicas: Bool = false, ownFolios: Bool = false) -> String {
         var rng = RNG(state: seed)
+        let replicas = replicas || ownFolios
         let folios = 2 + rng.int(3)
         let buffers = rng.int(3)
         let counters = 1 + rng.int(2)
@@ -68,10 +71,36 @@ struct RandomModels {
                 return "folio_wait_writeback(\(folio(&r)));"
             }
         }
+        // A copy's statements on its own folio O[i], mixed with the common ones.
+        func own(_ r: inout RNG) -> String {
+            switch r.int(7) {
+            case 0:
+                return "folio_lock(O[i]); \(statement(&r, depth: 2)) folio_unlock(O[i]);"
+            case 1:
+                return "{ folio f = O[i]; if (folio_trylock(f)) { \(statement(&r, depth: 2)) folio_unlock(f); } }"
+            case 2:
+                let f = folio(&r)
+                return "{ set s; s += O[i]; if (folio_test_dirty(\(f))) s += \(f); "
+                    + "for (g in [O[i], \(f)]) if (g in s) { folio_lock(g); folio_unlock(g); } }"
+            case 3:
+                return "if (!seen[O[i]]) { seen[O[i]] = true; \(counter(&r)) = \(counter(&r)) + 1; }"
+            case 4:
+                return "for (bh in folio_buffers(O[i])) { lock_buffer(bh); \(statement(&r, depth: 2)) unlock_buffer(bh); }"
+            case 5:
+                return "if (folio_test_dirty(O[i])) folio_clear_dirty(O[i]); else { folio_mark_dirty(O[i]); \(counter(&r)) = \(counter(&r)) + 1; }"
+            default:
+                return "either { \(own(&r)) } or { \(statement(&r, depth: 2)) }"
+            }
+        }
         // Copies multiply the state space: keep their bodies shallow and the other threads few.
         if replicas {
-            out += "thread r[i < \(2 + rng.int(2))] {\n"
-            for _ in 0..<(1 + rng.int(2)) { out += "\t" + statement(&rng, depth: 1) + "\n" }
+            let copies = 2 + rng.int(2)
+            if ownFolios {
+                out += "folio O[\(copies)] { buffers = 1;\(rng.chance(50) ? " dirty;" : "") }\n"
+                out += "shared bool seen[folio];\n"
+            }
+            out += "thread r[i < \(copies)] {\n"
+            for _ in 0..<(1 + rng.int(2)) { out += "\t" + (ownFolios && rng.chance(60) ? own(&rng) : statement(&rng, depth: 1)) + "\n" }
             out += "}\n"
         }
         for t in 0..<(replicas ? min(2, threads - 1) : threads) {

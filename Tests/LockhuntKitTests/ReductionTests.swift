@@ -35,14 +35,23 @@ struct ReductionTests {
     /// What a search found, every finding: whether some deadlock, and every faulting step
     /// (kind and instruction). Reductions may reach a deadlock in a different state, but never
     /// lose one, nor any faulting step.
-    static func everyFinding(_ program: Program, _ r: Reductions, _ order: SearchOptions.Order = .breadthFirst) -> String {
+    /// With `byGroup`, a fault of a thread of a symmetry group is named by the group and its
+    /// place in the thread's code, the same for every member.
+    static func everyFinding(_ program: Program, _ r: Reductions, _ order: SearchOptions.Order = .breadthFirst,
+                             byGroup: Bool = false) -> String {
         let result = TestSupport.explore(program) { $0.reductions = r; $0.order = order; $0.allFindings = true }
         var deadlock = false
         var faults = Set<String>()
         for f in result.findings {
             switch f.kind {
             case .deadlock: deadlock = true
-            case .violation(let fault): faults.insert("\(fault.kind)@\(fault.pc)")
+            case .violation(let fault):
+                let pc = Int(fault.pc), t = program.thread(ofPC: pc)
+                if byGroup, let t, let g = program.symmetry.groups.firstIndex(where: { $0.contains(t) }) {
+                    faults.insert("\(fault.kind)@group\(g)+\(pc - program.threads[t].codeStart)")
+                } else {
+                    faults.insert("\(fault.kind)@\(fault.pc)")
+                }
             }
         }
         return (deadlock ? "deadlock " : "") + faults.sorted().joined(separator: " ")
@@ -167,14 +176,103 @@ struct ReductionTests {
         #expect(reduced > 50, "symmetry reduced only \(reduced) of \(100 - skipped) models")
     }
 
-    @Test("symmetry: copies whose code differs are not interchangeable")
-    func asymmetricCopies() throws {
-        let same = try #require(TestSupport.compile("folio A;\nthread w[i < 3] { folio_lock(A); folio_unlock(A); }\n").program)
-        #expect(same.symmetry.groups == [[0, 1, 2]])
-        let differ = try #require(TestSupport.compile("folio P[3];\nthread w[i < 3] { folio_lock(P[i]); folio_unlock(P[i]); }\n").program)
-        #expect(differ.symmetry.isEmpty)
-        let some = try #require(TestSupport.compile("folio A, B;\nthread w[i < 3] { if (i == 0) folio_lock(B); else folio_lock(A); }\n").program)
-        #expect(some.symmetry.groups == [[1, 2]])
+    @Test("symmetry: threads are interchangeable when their code is the same up to their own folios")
+    func symmetryDetection() throws {
+        func sym(_ text: String) throws -> SymmetryGroups { try #require(TestSupport.compile(text).program, "\(text)").symmetry }
+        // Copies that name the same folio.
+        let same = try sym("folio A;\nthread w[i < 3] { folio_lock(A); folio_unlock(A); }\n")
+        #expect(same.groups == [[0, 1, 2]] && same.ownFolios == [[[], [], []]])
+        // Copies on a folio each: interchangeable together with their folios.
+        let own = try sym("folio P[3];\nthread w[i < 3] { folio_lock(P[i]); folio_unlock(P[i]); }\n")
+        #expect(own.groups == [[0, 1, 2]] && own.ownFolios == [[[1], [2], [3]]])
+        // Two declarations doing the same to different folios, as the two migrators of the bench.
+        let two = try sym("folio X, Y;\nthread a { folio_lock(X); folio_unlock(X); }\nthread b { folio_lock(Y); folio_unlock(Y); }\n")
+        #expect(two.groups == [[0, 1]] && two.ownFolios == [[[1], [2]]])
+        // B is w[0]'s own, A is common to w[1] and w[2]: only those two are alike.
+        let some = try sym("folio A, B;\nthread w[i < 3] { if (i == 0) folio_lock(B); else folio_lock(A); }\n")
+        #expect(some.groups == [[1, 2]] && some.ownFolios == [[[], []]])
+        // Another thread names P[0]: it is no longer w[0]'s own, so w[0] differs from w[1].
+        // (w[0] and o now do the same to the same folio: those two are alike.)
+        let outsider = try sym("folio P[2];\nthread w[i < 2] { folio_lock(P[i]); folio_unlock(P[i]); }\nthread o { folio_lock(P[0]); folio_unlock(P[0]); }\n")
+        #expect(outsider.groups == [[0, 2]] && outsider.ownFolios == [[[], []]])
+        // Own folios that start differently (one dirty) are not interchangeable.
+        let dirty = try sym("folio X { dirty; };\nfolio Y;\nthread a { folio_lock(X); folio_unlock(X); }\nthread b { folio_lock(Y); folio_unlock(Y); }\n")
+        #expect(dirty.isEmpty)
+        // Lists and slices count by position: the two halves of the migrators family.
+        let halves = try sym("folio P[4];\nthread a { for (f in P[0..2]) folio_lock(f); }\nthread b { for (f in P[2..4]) folio_lock(f); }\n")
+        #expect(halves.groups == [[0, 1]] && halves.ownFolios == [[[1, 2], [3, 4]]])
+        let reversed = try sym("folio P[4];\nthread a { for (f in P[0..2]) folio_lock(f); }\nthread b { for (f in [P[3], P[2]]) folio_lock(f); }\n")
+        #expect(reversed.groups == [[0, 1]] && reversed.ownFolios == [[[1, 2], [4, 3]]])
+    }
+
+    @Test("random models with copies on their own folios: symmetry agrees with the unreduced search, and its swaps are automorphisms", arguments: 0..<2)
+    func randomOwnFolios(_ batch: Int) throws {
+        var differing: [String] = []
+        var problems: [String] = []
+        var reduced = 0, skipped = 0, withOwn = 0
+        for seed in UInt64(3000 + batch * 100)..<UInt64(3000 + batch * 100 + 100) {
+            let text = RandomModels.generate(seed: seed, ownFolios: true)
+            let compiled = TestSupport.compile(text)
+            let program = try #require(compiled.program, "seed \(seed) does not compile:\n\(compiled.printed)\n\(text)")
+            #expect(!program.symmetry.isEmpty, "seed \(seed): the copies are not recognised as interchangeable\n\(text)")
+            if program.symmetry.ownFolios.contains(where: { $0.contains { !$0.isEmpty } }) { withOwn += 1 }
+            if TestSupport.explore(program, { $0.reductions = .none; $0.maxStates = 50_000 }).limit != nil { skipped += 1; continue }
+            let v = ReductionTests.verdicts(program)
+            if Set(v).count != 1 { differing.append("seed \(seed): \(v)\n\(text)") }
+            // Symmetry finds a fault of interchangeable threads in one of them: compare the faults
+            // by group and place in the code.
+            let none = ReductionTests.everyFinding(program, .none, byGroup: true)
+            let sym = ReductionTests.everyFinding(program, .symmetry, byGroup: true)
+            if none != sym { differing.append("seed \(seed): all findings \(none) / symmetry \(sym)\n\(text)") }
+            let plain = TestSupport.explore(program) { $0.reductions = .none }
+            let reducedSearch = TestSupport.explore(program) { $0.reductions = .symmetry }
+            if reducedSearch.stats.states < plain.stats.states { reduced += 1 }
+            // Each swap maps reachable states to reachable states and keeps canonical forms.
+            if let p = SymmetryCheck.problems(program, maxStates: 50_000), !p.isEmpty {
+                problems.append("seed \(seed): \(p.joined(separator: "; "))\n\(text)")
+            }
+        }
+        #expect(differing.isEmpty, "\(differing.joined(separator: "\n"))")
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+        #expect(skipped < 15, "\(skipped) of 100 models were too large")
+        #expect(withOwn > 60, "only \(withOwn) of 100 models have copies with folios of their own")
+        #expect(reduced > 50, "symmetry reduced only \(reduced) of \(100 - skipped) models")
+    }
+
+    @Test("the migrators family: its two compaction runs are swapped with their halves of the folios")
+    func migratorsSymmetry() throws {
+        for policy in ["upstream", "v5"] {
+            let program = try #require(TestSupport.compile(path: TestSupport.root + "/Models/bench/migrators.lh",
+                                                           policy: TestSupport.policy(policy), params: [("N", 4)]).program)
+            #expect(program.symmetry.groups == [[0, 1]] && program.symmetry.ownFolios == [[[1, 2], [3, 4]]], "\(policy)")
+            #expect(SymmetryCheck.problems(program, maxStates: 100_000) == [], "\(policy)")
+            let none = TestSupport.explore(program) { $0.reductions = .none }
+            let sym = TestSupport.explore(program) { $0.reductions = .symmetry }
+            // Each state where the two runs differ has its mirror image: about half the states go.
+            #expect(sym.stats.states * 3 < none.stats.states * 2, "\(policy): \(sym.stats.states) of \(none.stats.states)")
+            #expect(TestSupport.verdict(sym) == TestSupport.verdict(none))
+        }
+    }
+
+    @Test("the writers family: copies on their own folios, one orbit per order of the writers")
+    func writersSymmetry() throws {
+        for policy in ["upstream", "v5"] {
+            let program = try #require(TestSupport.compile(path: TestSupport.root + "/Models/bench/writers.lh",
+                                                           policy: TestSupport.policy(policy), params: [("N", 3)]).program)
+            // J is named by every writer and by kcompactd: common. D[i] is writer i's own.
+            let d = program.folios.indices.filter { program.folios[$0].name.hasPrefix("D[") }.map { $0 + 1 }
+            #expect(program.symmetry.groups == [[0, 1, 2]] && program.symmetry.ownFolios == [d.map { [$0] }], "\(policy)")
+            #expect(SymmetryCheck.problems(program, maxStates: 200_000) == [], "\(policy)")
+            let v = ReductionTests.verdicts(program)
+            #expect(Set(v) == ["ok"], "\(policy): \(v)")
+            let none = TestSupport.explore(program) { $0.reductions = .none }
+            let sym = TestSupport.explore(program) { $0.reductions = .symmetry }
+            let por = TestSupport.explore(program) { $0.reductions = .partialOrder }
+            let all = TestSupport.explore(program) { $0.reductions = .all }
+            // Three writers: up to 3! = 6 states per orbit, with or without the partial-order reduction.
+            #expect(sym.stats.states * 3 < none.stats.states && all.stats.states * 3 < por.stats.states,
+                    "\(policy): none \(none.stats.states), sym \(sym.stats.states), por \(por.stats.states), all \(all.stats.states)")
+        }
     }
 
     @Test("the semantics fixtures", arguments: TestSupport.fixtures(in: "semantics"))
