@@ -107,4 +107,20 @@ struct BenchTests {
         }
         #expect(series.largest(\.lockhunt) == 4 && series.largest(\.spin) == 4)
     }
+
+    @Test("a size the model cannot have shows the model's error in the table, not just 'error'")
+    func modelErrorAtSize() throws {
+        var o = BenchRunner.Options(lockhunt: TestSupport.binary)
+        o.inputs = [TestSupport.root + "/Models/bench/writers.lh"]
+        o.policies = ["v5"]
+        o.modes = [.reduced]
+        o.from = 64
+        o.to = 64
+        o.spin = false
+        o.gateModels = nil
+        let report = try BenchRunner(options: o).run().get()
+        let row = try #require(report.series.first?.rows.first)
+        let l = try #require(row.lockhunt)
+        #expect(!l.complete && l.note == "too many threads (the limit is 64)", "\(l.note ?? "")")
+    }
 }

@@ -188,6 +188,11 @@ public struct BenchRunner {
         if !m.complete {
             let limit = (first["limit"] as? String) ?? m.verdict
             m.note = limit == "time-limit" ? "over \(Int(options.budgetSeconds)) s" : limit == "max-memory" ? "over \(options.maxMemory >> 30) GiB" : limit
+            // A model error (at a size the language does not allow, say): its message, not "error".
+            if m.verdict == "error", let d = first["diagnostics"] as? String,
+               let line = d.split(separator: "\n").first, let at = line.range(of: "error: ") {
+                m.note = String(line[at.upperBound...])
+            }
         }
         return m
     }
