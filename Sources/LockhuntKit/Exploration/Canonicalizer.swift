@@ -255,7 +255,8 @@ struct Canonicalizer {
                         s[w] = (s[w] & ~(fl.mask << UInt64(fl.shift))) | ((scratch[0] & fl.mask) << UInt64(fl.shift))
                     }
                 } else {
-                    let v = rename(g, kind, key[slot], from: 0, to: i)
+                    // Back from the first member's names to member i's: the same swap.
+                    let v = rename(g, kind, key[slot], from: i, checking: false) ?? key[slot]
                     let w = Int(fl.word)
                     s[w] = (s[w] & ~(fl.mask << UInt64(fl.shift))) | ((v & fl.mask) << UInt64(fl.shift))
                 }
@@ -285,8 +286,8 @@ struct Canonicalizer {
     // MARK: - Renaming values
 
     /// A scalar local's value renamed by member m's swap (its own folios with the first
-    /// member's): from member m's names to the first member's, or back. When checking, nil if it
-    /// names a folio (buffer, list) of a member other than m.
+    /// member's, its own inverse): from member m's names to the first member's, or back. When
+    /// checking, nil if it names a folio (buffer, list) of a member other than m.
     @inline(__always)
     private func rename(_ g: GroupTable, _ kind: UInt8, _ v: UInt64, from m: Int, checking: Bool) -> UInt64? {
         switch kind {
@@ -308,13 +309,6 @@ struct Canonicalizer {
         default:
             return v
         }
-    }
-
-    /// Renames a value from the first member's folios to member i's (the maps are swaps of a
-    /// member's folios with the first member's, so each is its own inverse).
-    @inline(__always)
-    private func rename(_ g: GroupTable, _ kind: UInt8, _ v: UInt64, from zero: Int, to i: Int) -> UInt64 {
-        rename(g, kind, v, from: i, checking: false) ?? v
     }
 
     /// Renames a set (bit f - 1 for folio f) held at `src` (a field `fl`, in place), from member
