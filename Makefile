@@ -41,7 +41,7 @@ fuzz:
 	LOCKHUNT_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) LOCKHUNT_FUZZ_SEED=$(SEED) $(SWIFT) test -c $(CONFIG) --filter FuzzTests
 
 # lockhunt beside SPIN on the families of Models/bench at growing N, reductions off and on
-# (60 s and 8 GiB per run; about 40 minutes on 2 cores), then the gate timed. The report
+# (60 s and 8 GiB per run; about an hour on 2 cores), then the gate timed. The report
 # is printed and kept in bench-results.txt; docs/PERFORMANCE.md holds a run and reads it.
 BENCH_ARGS ?=
 bench: build deps
