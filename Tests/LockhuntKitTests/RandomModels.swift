@@ -21,7 +21,11 @@ struct RandomModels {
     /// symmetry reduction has something to reduce. With `ownFolios` too, each copy also works on
     /// a folio of its own, `O[i]` (through locals, lists, sets, its buffer and a per-folio shared
     /// entry), which no other thread names: copies interchangeable with their folios.
-    static func generate(seed: UInt64, replicas: Bool = false, ownFolios: Bool = false) -> String {
+    /// With `arrays`, threads also sweep a folio array `A[K]` and a shared array `cnt[K]` with
+    /// loop indices (upwards, downwards through a computed index, every other element, nested,
+    /// stopping early, or computed from a shared counter), so that the index ranges that narrow
+    /// what `A[j]` may name are exercised.
+    static func generate(seed: UInt64, replicas: Bool = false, ownFolios: Bool = false, arrays: Bool = false) -> String {
         var rng = RNG(state: seed)
         let replicas = replicas || ownFolios
         let folios = 2 + rng.int(3)
@@ -32,9 +36,15 @@ struct RandomModels {
         for f in 0..<folios { out += "folio F\(f)\(rng.chance(30) ? " { dirty; }" : "");\n" }
         for b in 0..<buffers { out += "buffer B\(b) of F\(b % folios);\n" }
         for c in 0..<counters { out += "shared int c\(c);\n" }
+        let k = arrays ? 3 + rng.int(2) : 0
+        if arrays {
+            out += "folio A[\(k)] { buffers = 1; }\n"
+            out += "shared int cnt[\(k)];\n"
+        }
         func folio(_ r: inout RNG) -> String { "F\(r.int(folios))" }
         func counter(_ r: inout RNG) -> String { "c\(r.int(counters))" }
         func statement(_ r: inout RNG, depth: Int) -> String {
+            if arrays && r.chance(25) { return sweep(&r, depth: depth) }
             switch r.int(depth > 1 ? 9 : 12) {
             case 0:
                 let f = folio(&r)
@@ -69,6 +79,31 @@ struct RandomModels {
                 return "if (folio_test_writeback(\(f))) folio_end_writeback(\(f));"
             default:
                 return "folio_wait_writeback(\(folio(&r)));"
+            }
+        }
+        // A statement over the arrays, through an index whose range decides what it touches.
+        func sweep(_ r: inout RNG, depth: Int) -> String {
+            let lo = r.int(k), hi = lo + 1 + r.int(k - lo)
+            let inner = depth > 0 || r.chance(50) ? "" : statement(&r, depth: depth + 1)
+            switch r.int(7) {
+            case 0:
+                return "for (int j = \(lo); j < \(hi); j++) { folio_lock(A[j]); \(inner) folio_unlock(A[j]); }"
+            case 1:
+                // Downwards, through a computed index.
+                return "for (int j = \(lo); j < \(hi); j++) { int d = \(hi - 1 + lo) - j; if (folio_trylock(A[d])) { \(inner) folio_unlock(A[d]); } }"
+            case 2:
+                // Every other element, from lo.
+                return "for (int j = 0; j < \((k - lo + 1) / 2); j++) { int e = 2 * j + \(lo); for (bh in folio_buffers(A[e])) { lock_buffer(bh); \(inner) unlock_buffer(bh); } }"
+            case 3:
+                return "for (int j = \(lo); j < \(hi); j++) for (int m = j; m < \(hi); m++) if (folio_trylock(A[m])) { folio_unlock(A[m]); cnt[j] = cnt[j] + 1; }"
+            case 4:
+                return "{ int j = \(counter(&r)) % \(k); if (j >= 0) { folio_lock(A[j]); \(inner) folio_unlock(A[j]); } }"
+            case 5:
+                return "for (int j = \(lo); j < \(hi); j++) { wait_event(cnt[j] < 3); cnt[j] = cnt[j] + 1; assert(cnt[j] <= \(1 + r.int(2))); \(inner) }"
+            default:
+                // A search that stops early: what it found is any of A[lo..hi), or nothing.
+                return "{ int found = \(k); for (int j = \(lo); j < \(hi) && found == \(k); j++) if (folio_test_dirty(A[j])) found = j; "
+                    + "if (found < \(k)) { folio_clear_dirty(A[found]); folio_lock(A[found]); folio_unlock(A[found]); } else folio_mark_dirty(A[\(lo)]); }"
             }
         }
         // A copy's statements on its own folio O[i], mixed with the common ones.

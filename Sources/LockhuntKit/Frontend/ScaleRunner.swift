@@ -197,7 +197,7 @@ public struct ScaleReport {
         if reached < to {
             out += "no argument gives a full verdict past \(k)=\(reached)"
             if let last = r.rows.last, case .staticCycle = last.verdict {
-                out += ": at \(k)=\(last.size) the wait graph has a cycle, and the static\nanalysis cannot tell it from a real one (it does not track which element of an array or\nlist a task holds, nor the order in which hand-offs happen)\n"
+                out += ": at \(k)=\(last.size) the wait graph has a cycle, and the static\nanalysis cannot tell it from a real one (it does not track which element of a list a task\nstill holds once its loop has moved on, nor the order in which hand-offs happen)\n"
             } else {
                 out += "\n"
             }

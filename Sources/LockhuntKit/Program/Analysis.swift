@@ -36,6 +36,43 @@ public struct Analysis: Sendable {
     public func writes(pc: Int) -> [Int] { writes.members(pc) }
     public func reads(pc: Int) -> [Int] { reads.members(pc) }
 
+    /// The object ids (folios, buffers or lists) expression `e` may name at global pc `pc`
+    /// (-1: at any step), given the points-to sets so far and, once computed, the index ranges.
+    private static func evalObjects(_ e: CExpr, at pc: Int, pts: [FieldID: Set<Int>], compiler c: Compiler,
+                                    ranges: [IndexRanges], rangesOfPC: [Int32]) -> Set<Int> {
+        func eval(_ e: CExpr) -> Set<Int> {
+            switch e {
+            case .constant(let v, let t):
+                switch t {
+                case .folio, .buffer: return v == 0 ? [] : [Int(v)]
+                case .list: return [Int(v)]
+                default: return []
+                }
+            case .local(let f, _): return pts[f] ?? []
+            case .listElement(let l, _, _):
+                var out = Set<Int>()
+                for id in eval(l) where id >= 0 && id < c.lists.count { out.formUnion(c.lists.lists[id]) }
+                return out
+            case .arrayElement(let base, let count, let index, _):
+                var lo = 0, hi = count - 1
+                if pc >= 0, pc < rangesOfPC.count, rangesOfPC[pc] >= 0 {
+                    guard let r = ranges[Int(rangesOfPC[pc])].range(of: index, atGlobal: pc) else { return [] }
+                    if let l = r.lo { lo = max(lo, Int(clamping: l)) }
+                    if let h = r.hi { hi = min(hi, Int(clamping: h)) }
+                }
+                return lo > hi ? [] : Set((base + lo)...(base + hi))
+            case .folioBuffers(let f): return Set(eval(f).filter { $0 >= 1 && $0 <= c.folios.count }.map { c.folios[$0 - 1].bufferList })
+            case .bufferFolio(let b): return Set(eval(b).filter { $0 >= 1 && $0 <= c.buffers.count }.map { c.buffers[$0 - 1].folio })
+            case .singletonList(let x, let kind):
+                let base = kind == .folio ? c.singletons.folioBase : c.singletons.bufferBase
+                return Set(eval(x).map { base + $0 - 1 })
+            case .ternary(_, let a, let b): return eval(a).union(eval(b))
+            default: return []
+            }
+        }
+        return eval(e)
+    }
+
     public static func successors(_ op: IROp, _ pc: Int) -> [Int] {
         switch op {
         case .branch(_, let e): return [pc + 1, e]
@@ -56,73 +93,90 @@ public struct Analysis: Sendable {
         var mayRead = BitRows(rows: n, width: res.words)
         var pts: [FieldID: Set<Int>] = [:]
 
-        // Points-to, flow-insensitive per thread, to a fixpoint.
-        func eval(_ e: CExpr) -> Set<Int> {
-            switch e {
-            case .constant(let v, let t):
-                switch t {
-                case .folio, .buffer: return v == 0 ? [] : [Int(v)]
-                case .list: return [Int(v)]
-                default: return []
-                }
-            case .local(let f, _): return pts[f] ?? []
-            case .listElement(let l, _, _):
-                var out = Set<Int>()
-                for id in eval(l) where id >= 0 && id < c.lists.count { out.formUnion(c.lists.lists[id]) }
-                return out
-            case .arrayElement(let base, let count, _, _): return Set(base..<base + count)
-            case .folioBuffers(let f): return Set(eval(f).filter { $0 >= 1 && $0 <= c.folios.count }.map { c.folios[$0 - 1].bufferList })
-            case .bufferFolio(let b): return Set(eval(b).filter { $0 >= 1 && $0 <= c.buffers.count }.map { c.buffers[$0 - 1].folio })
-            case .singletonList(let x, let kind):
-                let base = kind == .folio ? c.singletons.folioBase : c.singletons.bufferBase
-                return Set(eval(x).map { base + $0 - 1 })
-            case .ternary(_, let a, let b): return eval(a).union(eval(b))
-            default: return []
-            }
+        // Points-to, flow-insensitive per thread, to a fixpoint. An array element indexed by
+        // a local names the elements the index ranges allow at that step (IndexRanges.swift),
+        // once they are known: the first pass, which the ranges need for list lengths, takes
+        // the whole array.
+        var indexRanges: [IndexRanges] = []
+        var rangesOfPC: [Int32] = []
+        func eval(_ e: CExpr, at pc: Int) -> Set<Int> {
+            Self.evalObjects(e, at: pc, pts: pts, compiler: c, ranges: indexRanges, rangesOfPC: rangesOfPC)
         }
-        var changed = true
-        while changed {
-            changed = false
-            for ins in c.ir {
-                var target: FieldID? = nil
-                var value: CExpr? = nil
-                switch ins.op {
-                case .assign(let f, let e), .load(let f, let e): target = f; value = e
-                default: break
-                }
-                if let f = target, let e = value {
-                    let t = c.fieldInfo[f].type
-                    guard t.isObject || { if case .list = t { return true } else { return false } }() else { continue }
-                    let add = eval(e)
-                    let old = pts[f] ?? []
-                    if !add.isSubset(of: old) { pts[f] = old.union(add); changed = true }
+        func pointsToFixpoint() {
+            pts = [:]
+            var changed = true
+            while changed {
+                changed = false
+                for (pc, ins) in c.ir.enumerated() {
+                    var target: FieldID? = nil
+                    var value: CExpr? = nil
+                    switch ins.op {
+                    case .assign(let f, let e), .load(let f, let e): target = f; value = e
+                    default: break
+                    }
+                    if let f = target, let e = value {
+                        let t = c.fieldInfo[f].type
+                        guard t.isObject || { if case .list = t { return true } else { return false } }() else { continue }
+                        let add = eval(e, at: pc)
+                        let old = pts[f] ?? []
+                        if !add.isSubset(of: old) { pts[f] = old.union(add); changed = true }
+                    }
                 }
             }
         }
+        pointsToFixpoint()
+        for (i, t) in threads.enumerated() {
+            let lengths: (CExpr) -> IndexRanges.Interval = { [pts] e in
+                guard case .listLength(let l) = e else { return .top }
+                let ids = Self.evalObjects(l, at: -1, pts: pts, compiler: c, ranges: [], rangesOfPC: []).filter { $0 >= 0 && $0 < c.lists.count }
+                let counts = ids.map { Int64(c.lists.lists[$0].count) }
+                guard let lo = counts.min(), let hi = counts.max() else { return .top }
+                return IndexRanges.Interval(lo: lo, hi: hi)
+            }
+            indexRanges.append(IndexRanges(ir: c.ir, thread: t, isScalarLocal: { f in
+                guard c.fieldInfo[f].thread == i else { return false }
+                switch c.fieldInfo[f].type {
+                case .int, .bool, .enumeration: return true
+                default: return false
+                }
+            }, fieldRange: { f in
+                let fl = fields[f]
+                if fl.width >= 64 { return .top }
+                if fl.signed { return IndexRanges.Interval(lo: -(Int64(1) << Int64(fl.width - 1)), hi: (Int64(1) << Int64(fl.width - 1)) - 1) }
+                return IndexRanges.Interval(lo: 0, hi: Int64(fl.mask))
+            }, listLengths: lengths))
+        }
+        rangesOfPC = [Int32](repeating: -1, count: n)
+        for (i, t) in threads.enumerated() { for pc in t.codeStart..<(t.codeStart + t.codeCount) { rangesOfPC[pc] = Int32(i) } }
+        pointsToFixpoint()
         pointsTo = pts
 
         // Resources read and written by each step.
-        func folios(_ e: CExpr) -> Set<Int> { eval(e).filter { $0 >= 1 && $0 <= c.folios.count } }
-        func bufs(_ e: CExpr) -> Set<Int> { eval(e).filter { $0 >= 1 && $0 <= c.buffers.count } }
+        func folios(_ e: CExpr, _ pc: Int) -> Set<Int> { eval(e, at: pc).filter { $0 >= 1 && $0 <= c.folios.count } }
+        func bufs(_ e: CExpr, _ pc: Int) -> Set<Int> { eval(e, at: pc).filter { $0 >= 1 && $0 <= c.buffers.count } }
         /// The elements of shared variable `v` an index may select: a constant one, the folios a
-        /// folio index may name, or all of them.
-        func elements(_ v: Int, _ index: CExpr?) -> [Int] {
+        /// folio index may name, those an integer index may have at that step (IndexRanges.swift),
+        /// or all of them.
+        func elements(_ v: Int, _ index: CExpr?, _ pc: Int) -> [Int] {
             let info = c.shared[v]
             guard let index else { return [0] }
             if let k = index.constantValue {
                 let e = info.perFolio ? Int(k) - 1 : Int(k)
                 return e >= 0 && e < info.count ? [e] : []
             }
-            if info.perFolio { return folios(index).map { $0 - 1 }.filter { $0 < info.count } }
-            return Array(0..<info.count)
+            if info.perFolio { return folios(index, pc).map { $0 - 1 }.filter { $0 < info.count } }
+            guard rangesOfPC[pc] >= 0 else { return Array(0..<info.count) }
+            guard let r = indexRanges[Int(rangesOfPC[pc])].range(of: index, atGlobal: pc) else { return [] }
+            let lo = max(0, Int(clamping: r.lo ?? 0)), hi = min(info.count - 1, Int(clamping: r.hi ?? Int64(info.count - 1)))
+            return lo > hi ? [] : Array(lo...hi)
         }
         func sharedReads(_ e: CExpr, _ row: Int) {
             switch e {
             case .shared(let v, let i, _):
-                for k in elements(v, i) { reads.insert(row, res.shared(v, k)) }
+                for k in elements(v, i, row) { reads.insert(row, res.shared(v, k)) }
                 if let i { sharedReads(i, row) }
-            case .folioFlag(let k, let x): for f in folios(x) { reads.insert(row, res.folio(f, k)) }; sharedReads(x, row)
-            case .bufferFlag(let k, let x): for b in bufs(x) { reads.insert(row, res.buffer(b, k)) }; sharedReads(x, row)
+            case .folioFlag(let k, let x): for f in folios(x, row) { reads.insert(row, res.folio(f, k)) }; sharedReads(x, row)
+            case .bufferFlag(let k, let x): for b in bufs(x, row) { reads.insert(row, res.buffer(b, k)) }; sharedReads(x, row)
             case .setMember(_, let x), .listLength(let x), .folioBuffers(let x), .folioMapping(let x), .bufferFolio(let x),
                  .unary(_, let x), .singletonList(let x, _), .arrayElement(_, _, let x, _):
                 sharedReads(x, row)
@@ -134,22 +188,22 @@ public struct Analysis: Sendable {
         for (pc, ins) in c.ir.enumerated() {
             switch ins.op {
             case .folioLock(let e), .folioTrylock(let e, _), .folioUnlock(let e):
-                for f in folios(e) { reads.insert(pc, res.folio(f, .locked)); writes.insert(pc, res.folio(f, .locked)) }
+                for f in folios(e, pc) { reads.insert(pc, res.folio(f, .locked)); writes.insert(pc, res.folio(f, .locked)) }
             case .lockBuffer(let e), .trylockBuffer(let e, _), .unlockBuffer(let e):
-                for b in bufs(e) { reads.insert(pc, res.buffer(b, .locked)); writes.insert(pc, res.buffer(b, .locked)) }
+                for b in bufs(e, pc) { reads.insert(pc, res.buffer(b, .locked)); writes.insert(pc, res.buffer(b, .locked)) }
             case .setFolioFlag(let k, let e, _), .testClearFolioFlag(let k, let e, _):
-                for f in folios(e) {
+                for f in folios(e, pc) {
                     reads.insert(pc, res.folio(f, k)); writes.insert(pc, res.folio(f, k))
                     if k == .writeback { reads.insert(pc, res.folio(f, .locked)) }
                 }
             case .setBufferFlag(let k, let e, _):
-                for b in bufs(e) { reads.insert(pc, res.buffer(b, k)); writes.insert(pc, res.buffer(b, k)) }
+                for b in bufs(e, pc) { reads.insert(pc, res.buffer(b, k)); writes.insert(pc, res.buffer(b, k)) }
             case .waitFolioFlagClear(let k, let e):
-                for f in folios(e) { reads.insert(pc, res.folio(f, k)) }
+                for f in folios(e, pc) { reads.insert(pc, res.folio(f, k)) }
             case .waitEvent(let e), .assert(let e, _), .load(_, let e), .branch(let e, _):
                 sharedReads(e, pc)
             case .store(let v, let i, let x):
-                for k in elements(v, i) { writes.insert(pc, res.shared(v, k)) }
+                for k in elements(v, i, pc) { writes.insert(pc, res.shared(v, k)) }
                 if let i { sharedReads(i, pc) }
                 sharedReads(x, pc)
             default: break
