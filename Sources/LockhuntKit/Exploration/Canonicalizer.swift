@@ -69,14 +69,14 @@ struct Canonicalizer {
     }
 
     /// Rewrites `s` in place into its canonical form.
-    func canonicalize(_ s: UnsafeMutablePointer<UInt64>, _ machine: inout Machine) {
+    func canonicalize(_ s: UnsafeMutablePointer<UInt64>) {
         var none: UInt64 = 0
-        canonicalize(s, &machine, threads: &none)
+        canonicalize(s, threads: &none)
     }
 
     /// The same, and renames the threads of the mask `threads` (a sleep set) as the state's
     /// threads were: the bit of the thread whose local state moved to member m's place moves too.
-    func canonicalize(_ s: UnsafeMutablePointer<UInt64>, _ machine: inout Machine, threads mask: inout UInt64) {
+    func canonicalize(_ s: UnsafeMutablePointer<UInt64>, threads mask: inout UInt64) {
         var begin = 0
         for gi in 0..<groupEnd.count {
             let end = groupEnd[gi]

@@ -229,7 +229,7 @@ struct Expander {
                 let slot = out.slot()
                 slot.update(from: succ + k * words, count: words)
                 var z = inherited
-                canonicalizer?.canonicalize(slot, &machine, threads: &z)
+                canonicalizer?.canonicalize(slot, threads: &z)
                 out.commit(parent: index, label: UInt16(t) | UInt16(k) << 6, sleep: z)
             }
             if sleepSets { sleeping |= bit }

@@ -201,7 +201,7 @@ public struct Explorer {
                     let n = machine.step(s.baseAddress!, t, succ)
                     for k in 0..<max(0, n) where machine.isSuccessor(k) {
                         probe.update(from: succ + k * words, count: words)
-                        canon.canonicalize(probe, &machine)
+                        canon.canonicalize(probe)
                         if UnsafeBufferPointer(start: probe, count: words).elementsEqual(target) {
                             next = Array(UnsafeBufferPointer(start: succ + k * words, count: words))
                             break
@@ -245,13 +245,13 @@ public struct Explorer {
         defer { machine.release(); canon?.release(); succ.deallocate() }
         var cur = [UInt64](repeating: 0, count: words)
         _ = cur.withUnsafeMutableBufferPointer { machine.initialState(program.rawInitialState, into: $0.baseAddress!) }
-        if let c = canon { cur.withUnsafeMutableBufferPointer { c.canonicalize($0.baseAddress!, &machine) } }
+        if let c = canon { cur.withUnsafeMutableBufferPointer { c.canonicalize($0.baseAddress!) } }
         var out = [cur]
         for label in labels {
             let t = Int(label & 63), k = Int(label >> 6)
             let n = cur.withUnsafeBufferPointer { machine.step($0.baseAddress!, t, succ) }
             precondition(k < n, "a recorded step does not replay")
-            if let c = canon { c.canonicalize(succ + k * words, &machine) }
+            if let c = canon { c.canonicalize(succ + k * words) }
             cur = Array(UnsafeBufferPointer(start: succ + k * words, count: words))
             out.append(cur)
         }
@@ -272,7 +272,7 @@ public struct Explorer {
         }
         let canonical = options.reductions.contains(.symmetry) ? Canonicalizer(program) : nil
         if let c = canonical {
-            c.canonicalize(cur, &machine)
+            c.canonicalize(cur)
             c.release()
         }
         if options.order == .breadthFirst && options.hashCompaction {

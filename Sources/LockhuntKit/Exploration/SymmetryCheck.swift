@@ -35,7 +35,7 @@ public enum SymmetryCheck {
 
         func canonical(_ s: [UInt64]) -> [UInt64] {
             var c = s
-            c.withUnsafeMutableBufferPointer { canon.canonicalize($0.baseAddress!, &machine) }
+            c.withUnsafeMutableBufferPointer { canon.canonicalize($0.baseAddress!) }
             return c
         }
         var problems = Set<String>()
