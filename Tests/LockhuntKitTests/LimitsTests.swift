@@ -31,8 +31,14 @@ struct LimitsTests {
         p.standardOutput = FileHandle(forWritingAtPath: out)
         p.standardError = FileHandle(forWritingAtPath: err)
         try p.run()
-        // The handler is installed before the model is even read; give the search time to start.
-        Thread.sleep(forTimeInterval: 1.0)
+        // The handler is installed before the model is even read. Wait until the search is
+        // under way: until the process has used some CPU time, not for a fixed wall-clock
+        // time, which a loaded machine (the rest of the suite on two cores) may spend before
+        // the process has even read its model.
+        let deadline = Date().addingTimeInterval(60)
+        while p.isRunning, LimitsTests.cpuSeconds(p.processIdentifier) < 0.3, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
         kill(p.processIdentifier, sig)
         p.waitUntilExit()
         let result = ProcessRunner.Result(status: p.terminationStatus,
@@ -41,6 +47,16 @@ struct LimitsTests {
                                           timedOut: false, signaled: p.terminationReason == .uncaughtSignal,
                                           seconds: 0, peakBytes: 0)
         return (result, dir)
+    }
+
+    /// The user and system CPU time a process has used so far (Linux: /proc/PID/stat).
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        // After "pid (comm)": state is field 3, utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     @Test("^C stops the search: statistics so far, verdict incomplete, exit 3, no trace", arguments: [SIGINT, SIGTERM])
