@@ -256,6 +256,17 @@ extension ThreadLowerer {
         var values: [CExpr] = []
         for it in items {
             guard let x = expression(it, mode: mode) else { return nil }
+            if case .list(let kind) = x.type {
+                // A list among the items is spliced in, so that a batch can be written as the
+                // kernel isolates it: `[A, P, X]`, `[X, P[0..4], A]`. Lists are values known
+                // when the model is compiled, unless one is only known at run time.
+                guard let id = x.constantValue, id >= 0, Int(id) < c.lists.count else {
+                    c.error(it.location, "only a list known when the model is compiled (an array, a slice or a list literal) can be spliced into a list")
+                    return nil
+                }
+                values += c.lists.lists[Int(id)].map { .constant(Int64($0), kind.type) }
+                continue
+            }
             guard x.type.isObject else { c.error(it.location, "a list holds folios or buffers, not \(x.type)"); return nil }
             values.append(x)
         }
