@@ -78,6 +78,9 @@ struct SpinPipeline {
                 m.note = "over \(Int(budgetSeconds)) s"
             } else if out.memoryLimitReached {
                 m.note = "over \(memoryLimitBytes >> 30) GiB"
+            } else if out.verdict != "ok" && out.states != nil {
+                // pan stops at its first error: a deadlock or violation is the verdict, reached.
+                m.complete = true
             } else if out.incomplete || out.states == nil {
                 m.note = "search not completed"
             } else {

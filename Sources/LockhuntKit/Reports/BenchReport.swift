@@ -49,10 +49,13 @@ public struct BenchReport {
             cells += measurement(row.lockhunt, lb)
             cells += measurement(row.spin, sb)
             cells.append(row.spin.map { String(format: "%.1f", $0.compileSeconds) } ?? "")
-            if let a = row.lockhunt?.statesPerSecond, let b = row.spin?.statesPerSecond, row.lockhunt?.complete == true, row.spin?.complete == true {
+            // Ratios compare like with like: two complete searches of the same states. Runs that
+            // stop at a deadlock stop wherever each tool's order meets it first.
+            let comparable = [row.lockhunt, row.spin].allSatisfy { $0?.complete == true && $0?.verdict == "ok" }
+            if let a = row.lockhunt?.statesPerSecond, let b = row.spin?.statesPerSecond, comparable {
                 cells.append(String(format: "%.1f", a / b))
             } else { cells.append("") }
-            if let a = lb, let b = sb, b > 0 { cells.append(String(format: "%.2f", a / b)) } else { cells.append("") }
+            if let a = lb, let b = sb, b > 0, comparable { cells.append(String(format: "%.2f", a / b)) } else { cells.append("") }
             rows.append(cells)
         }
         var widths = cols.map(\.count)
