@@ -108,6 +108,29 @@ struct BenchTests {
         #expect(series.largest(\.lockhunt) == 4 && series.largest(\.spin) == 4)
     }
 
+    @Test("a family that expects a deadlock: finding it is each tool's verdict, and the series goes on")
+    func deadlockFamily() throws {
+        try #require(Subprocess.which("spin") != nil && Subprocess.which("gcc") != nil,
+                     "spin or gcc is not installed; run .ci/deps (apt-get install -y spin gcc)")
+        var o = BenchRunner.Options(lockhunt: TestSupport.binary)
+        o.inputs = [TestSupport.root + "/Models/bench/loop-batch.lh"]
+        o.policies = ["v5"]
+        o.modes = [.unreduced]
+        o.to = 4
+        o.gateModels = nil
+        let report = try BenchRunner(options: o).run().get()
+        let series = try #require(report.series.first)
+        #expect(series.rows.map(\.size) == [2, 4])
+        for row in series.rows {
+            let l = try #require(row.lockhunt), s = try #require(row.spin)
+            #expect(l.complete && s.complete, "\(l.note ?? "") \(s.note ?? "")")
+            #expect(l.verdict == "deadlock" && s.verdict == "deadlock")
+        }
+        let text = BenchReport().render(report, machine: "test machine")
+        #expect(text.contains("largest N within budget: lockhunt N=4, SPIN N=4"), "\(text)")
+        #expect(text.split(separator: "\n").contains { $0.hasPrefix("4 ") && $0.contains(" deadlock") }, "\(text)")
+    }
+
     @Test("a size the model cannot have shows the model's error in the table, not just 'error'")
     func modelErrorAtSize() throws {
         var o = BenchRunner.Options(lockhunt: TestSupport.binary)

@@ -105,7 +105,7 @@ struct IndexRangeTests {
                 }
             }
         }
-        for family in ["migrators", "writeback", "loop-chain", "writers"] {
+        for family in ["migrators", "writeback", "loop-chain", "writers", "loop-batch"] {
             for p in ["upstream", "v5"] {
                 let program = try #require(TestSupport.compile(path: TestSupport.root + "/Models/bench/\(family).lh",
                                                                policy: TestSupport.policy(p), params: [("N", 4)]).program)

@@ -31,6 +31,28 @@ struct ModelLibraryTests {
         #expect(TestSupport.verdict(result) == verdict, "\(scenario) under \(policy)")
     }
 
+    /// (family, policy, expected verdict) for every expectation of every bench family.
+    static var benchCases: [String] {
+        let set = ScenarioSet(inputs: [TestSupport.root + "/Models/bench"], policyDir: nil)
+        return set.pairs.map { "\($0.scenario) \($0.policy.name) \($0.expected.rawValue)" }
+    }
+
+    /// The gate checks the scenarios; nothing else checks that the bench families, which
+    /// `make bench` measures at every size, still say what their `expect` lines say.
+    @Test("every bench family keeps its expectation at small sizes, reduced and not", arguments: benchCases)
+    func benchExpectation(_ spec: String) throws {
+        let parts = spec.split(separator: " ").map(String.init)
+        let (family, policy, verdict) = (parts[0], parts[1], parts[2])
+        for n in [2, 4] {
+            let compiled = TestSupport.compile(path: TestSupport.root + "/Models/bench/\(family).lh", policy: TestSupport.policy(policy), params: [("N", Int64(n))])
+            let program = try #require(compiled.program, "\(family) under \(policy) at N = \(n):\n\(compiled.printed)")
+            for reductions in [Reductions.none, .all] {
+                let result = TestSupport.explore(program) { $0.reductions = reductions }
+                #expect(TestSupport.verdict(result) == verdict, "\(family) under \(policy) at N = \(n), reductions \(reductions)")
+            }
+        }
+    }
+
     @Test("loop-bh states a verdict for each of the first six policies and v6.2")
     func loopBHCovered() throws {
         let program = try #require(TestSupport.compile(path: TraceTests.loopBH, policy: TestSupport.policy("v5")).program)
