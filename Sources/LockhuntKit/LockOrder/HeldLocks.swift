@@ -134,11 +134,12 @@ struct HeldLocks {
         /// shared state, which other threads change.
         func render(_ e: CExpr) -> (String, Set<FieldID>)? {
             switch e {
-            case .constant(let v, _): return ("#\(v)", [])
+            // Folio 1 and buffer 1 are different objects: the type is part of the name.
+            case .constant(let v, let type): return ("#\(type)\(v)", [])
             case .local(let f, _): let c = canonical(f); return ("$\(c)", [c])
-            case .arrayElement(let b, let c, let i, _):
+            case .arrayElement(let b, let c, let i, let kind):
                 guard let (s, d) = render(i) else { return nil }
-                return ("A\(b):\(c)[\(s)]", d)
+                return ("A\(kind == .folio ? "f" : "b")\(b):\(c)[\(s)]", d)
             case .listElement(let l, let i, _):
                 guard let (a, da) = render(l), let (b, db) = render(i) else { return nil }
                 return ("\(a)[\(b)]", da.union(db))
