@@ -196,11 +196,11 @@ struct ScaleTests {
 
     @Test("scale says plainly where no argument applies, naming the cycle")
     func noArgument() throws {
-        let r = try scale("ordered-batch.lh", maxStates: 200, to: 64)
+        let r = try scale("computed-index-batch.lh", maxStates: 30, to: 64)
         #expect(r.staticUpTo == nil)
         guard case .staticCycle(let lines)? = r.rows.last?.verdict else { Issue.record("no cycle row: \(r.rows)"); return }
         #expect(lines.first?.contains("while it may hold it itself") == true)
-        let text = ScaleReport().render(r, model: "ordered-batch.lh", policy: nil, to: 64)
+        let text = ScaleReport().render(r, model: "computed-index-batch.lh", policy: nil, to: 64)
         #expect(text.contains("no argument gives a full verdict past N=\(r.largestVerified ?? 0)"))
     }
 
@@ -224,7 +224,7 @@ struct ScaleTests {
     func exitCodes() {
         let fixture = "Tests/LockhuntKitTests/Fixtures/waitgraph/"
         #expect(TestSupport.lockhunt(["scale", fixture + "one-at-a-time.lh", "--to", "32", "--max-states", "400"]).status == 0)
-        #expect(TestSupport.lockhunt(["scale", fixture + "ordered-batch.lh", "--to", "32", "--max-states", "200"]).status == 3)
+        #expect(TestSupport.lockhunt(["scale", fixture + "computed-index-batch.lh", "--to", "32", "--max-states", "30"]).status == 3)
         #expect(TestSupport.lockhunt(["scale", fixture + "abba.lh"]).status == 2)
         let bad = TestSupport.lockhunt(["scale", fixture + "one-at-a-time.lh", "--param-name", "M"])
         #expect(bad.status == 2 && bad.stderr.contains("the model has no parameter 'M'; did you mean 'N'?"))

@@ -155,17 +155,17 @@ public struct ScaleReport {
             let size = Format.pad("\(k)=\(row.size)", 14)
             switch row.verdict {
             case .exhaustive(let v):
-                out += "  \(size)\(Format.pad(v, 18))exhaustive: \(Format.count(row.states)) states, \(Format.seconds(row.seconds))\n"
+                out += "  \(size)\(Format.pad(v, 20))exhaustive: \(Format.count(row.states)) states, \(Format.seconds(row.seconds))\n"
             case .incomplete(let l):
-                out += "  \(size)\(Format.pad("incomplete", 18))the search stopped at its \(l.rawValue) (\(Format.count(row.states)) states)\n"
+                out += "  \(size)\(Format.pad("incomplete", 20))the search stopped at its \(l.rawValue) (\(Format.count(row.states)) states)\n"
             case .staticNoDeadlock:
-                out += "  \(size)\(Format.pad("no deadlock", 18))static: acyclic wait graph, nothing left open\n"
+                out += "  \(size)\(Format.pad("no deadlock", 20))static: acyclic wait graph, nothing left open\n"
             case .staticNoCycle(let open):
-                out += "  \(size)\(Format.pad("no cyclic deadlock", 18))static: acyclic wait graph; open: \(open.first ?? "")"
+                out += "  \(size)\(Format.pad("no cyclic deadlock", 20))static: acyclic wait graph; open: \(open.first ?? "")"
                 out += open.count > 1 ? " (and \(open.count - 1) more)\n" : "\n"
             case .staticCycle(let lines):
-                out += "  \(size)\(Format.pad("no verdict", 18))static: the wait graph has a cycle:\n"
-                for l in lines { out += "  \(Format.pad("", 14))\(Format.pad("", 18))  \(l)\n" }
+                out += "  \(size)\(Format.pad("no verdict", 20))static: the wait graph has a cycle:\n"
+                for l in lines { out += "  \(Format.pad("", 14))\(Format.pad("", 20))  \(l)\n" }
             case .error(let e):
                 out += "  \(size)error: \(e)\n"
             }
@@ -197,7 +197,7 @@ public struct ScaleReport {
         if reached < to {
             out += "no argument gives a full verdict past \(k)=\(reached)"
             if let last = r.rows.last, case .staticCycle = last.verdict {
-                out += ": at \(k)=\(last.size) the wait graph has a cycle, and the static\nanalysis cannot tell it from a real one (it does not track which element of a list a task\nstill holds once its loop has moved on, nor the order in which hand-offs happen)\n"
+                out += ": at \(k)=\(last.size) the wait graph has a cycle, and the static\nanalysis cannot tell it from a real one (it follows each lock on its own through a task's\nloops, sets and return codes, but not how two locks relate: which element a computed index\nnames, or what a task holds when it waits for another object)\n"
             } else {
                 out += "\n"
             }

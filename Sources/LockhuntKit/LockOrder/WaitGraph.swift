@@ -25,6 +25,11 @@ public struct WaitGraph: Sendable {
         public var to: Int
         public var thread: Int
         public var waitPC: Int
+        /// The thread is responsible for `from` only as the one that must release it for
+        /// another (a completion unlocking a buffer the submitter locked): it did not take it.
+        public var handedOff = false
+        /// The thread may be holding `to` itself while it waits for it there.
+        public var holdsAwaited = true
     }
 
     /// The edges, each with one place that gives rise to it.
@@ -34,6 +39,14 @@ public struct WaitGraph: Sendable {
     /// set was set by a task that clears it again before it finishes, and no task waits for
     /// anything else.
     public let openEnds: [OpenEnd]
+    /// Per lock-like resource: the threads that may hold it at a point from which they will not
+    /// release it themselves (a submitter handing a buffer to the I/O completion, a leak).
+    let givers: [Int: Set<Int>]
+    // The per-thread facts the edges come from, kept for WaitGraphCheck.
+    private let heldRows: BitRows
+    private let live: [Bool]
+    private let heldWhileAwaited: [[Int]?]
+    private let readByEvents: Set<Int>
 
     public enum OpenEnd: Sendable, Equatable {
         /// A thread may finish with the lock or writeback flag still set (a hand-off to another
@@ -46,8 +59,11 @@ public struct WaitGraph: Sendable {
         case waitsForCondition(thread: Int, pc: Int)
     }
 
+    private let resources: ResourceMap
+
     public init(program p: Program) {
         let res = p.analysis.resources
+        resources = res
         let n = res.count
         var readByEvents = Set<Int>()
         for (pc, ins) in p.ir.enumerated() {
@@ -79,6 +95,8 @@ public struct WaitGraph: Sendable {
             }
         }
         func isRelease(_ op: IROp, _ r: Int) -> Bool { !(lockLike(r) && acquires(op)) }
+        var heldWhileAwaited = [[Int]?](repeating: nil, count: p.ir.count)
+        var givers: [Int: Set<Int>] = [:]
         for (threadIndex, t) in p.threads.enumerated() {
             let base = t.codeStart
             for pc in 0..<t.codeCount {
@@ -93,14 +111,29 @@ public struct WaitGraph: Sendable {
                     }
                 }
             }
+            // Two analyses of what the thread holds, both sound: keep what both allow.
             let facts = HeldLocks(program: p, thread: t, decided: decided, lockLike: lockLike)
-            for pc in 0..<t.codeCount where facts.reached[pc] {
+            let objects = ObjectFacts(program: p, thread: threadIndex, decided: decided, lockLike: lockLike)
+            for pc in 0..<t.codeCount where facts.reached[pc] && objects?.reached[pc] ?? true {
                 live[base + pc] = true
-                for r in facts.held[pc] { held.insert(base + pc, r) }
-                for r in facts.owed[pc] { owed.insert(base + pc, r) }
+                let precise = objects.map { Set($0.held[pc]) }
+                for r in facts.held[pc] where precise?.contains(r) ?? true {
+                    held.insert(base + pc, r)
+                    if !releasesAhead.contains(base + pc, r) { givers[r, default: []].insert(threadIndex) }
+                }
+                // What it releases only ever while holding it itself, it never owes anyone.
+                for r in facts.owed[pc] where !(objects?.releasesOnlyItsOwn.contains(r) ?? false) { owed.insert(base + pc, r) }
+                heldWhileAwaited[base + pc] = objects?.heldWhileAwaited[pc]
             }
-            ends += facts.leftHeld.sorted().map { .leftHeld(thread: threadIndex, resource: $0) }
+            let left = facts.leftHeld.intersection(objects?.leftHeld ?? facts.leftHeld)
+            for r in left { givers[r, default: []].insert(threadIndex) }
+            ends += left.sorted().map { .leftHeld(thread: threadIndex, resource: $0) }
         }
+        self.givers = givers
+        self.heldRows = held
+        self.live = live
+        self.heldWhileAwaited = heldWhileAwaited
+        self.readByEvents = readByEvents
         // Edges: for each blocking step, what it may wait for, from what it holds or owes.
         // One witness per edge and thread: a deadlock's cycle has each task on one edge only.
         var seen = Set<[Int]>()
@@ -121,13 +154,21 @@ public struct WaitGraph: Sendable {
                 default:
                     continue
                 }
-                var responsible = Set(owed.members(g))
-                for r in held.members(g) where lockLike(r) && releasesAhead.contains(g, r) { responsible.insert(r) }
+                var holding = Set<Int>()
+                for r in held.members(g) where lockLike(r) && releasesAhead.contains(g, r) { holding.insert(r) }
+                let responsible = holding.union(owed.members(g))
+                let selfHeld = heldWhileAwaited[g].map(Set.init)
                 for r in responsible.sorted() {
                     // A release owed only after passing this very wait is no obligation now,
                     // unless the resource is not lock-like (a later write still wakes others).
-                    for s in awaited where seen.insert([r, s, ti]).inserted {
-                        out.append(Edge(from: r, to: s, thread: ti, waitPC: g))
+                    let handedOff = lockLike(r) && !holding.contains(r)
+                    for s in awaited {
+                        let holdsAwaited = selfHeld?.contains(s) ?? true
+                        // Waiting for what it holds itself: only where it may hold it while waiting.
+                        if r == s && !handedOff && !holdsAwaited { continue }
+                        if seen.insert([r, s, ti, handedOff ? 1 : 0, holdsAwaited ? 1 : 0]).inserted {
+                            out.append(Edge(from: r, to: s, thread: ti, waitPC: g, handedOff: handedOff, holdsAwaited: holdsAwaited))
+                        }
                     }
                 }
             }
@@ -155,6 +196,21 @@ public struct WaitGraph: Sendable {
         resourceNames = names
     }
 
+    /// Whether taking and releasing `r` are separate acts (a lock, a writeback) that the wait
+    /// graph follows per thread; not when a wait_event condition reads it.
+    func isLockLike(_ r: Int) -> Bool {
+        guard !readByEvents.contains(r) else { return false }
+        switch resources.kind(r) {
+        case .folio(_, .locked), .buffer(_, .locked), .folio(_, .writeback): return true
+        default: return false
+        }
+    }
+
+    func reaches(pc: Int) -> Bool { live[pc] }
+
+    func mayHold(pc: Int, _ r: Int) -> Bool { heldRows.contains(pc, r) }
+    func mayHoldWhileAwaiting(pc: Int, _ r: Int) -> Bool { heldWhileAwaited[pc]?.contains(r) ?? true }
+
     /// What the graph proves about every run of the model.
     public enum Verdict: Sendable, Equatable {
         /// No deadlock of any kind: the graph is acyclic and nothing is left open.
@@ -171,60 +227,139 @@ public struct WaitGraph: Sendable {
         return openEnds.isEmpty ? .noDeadlock : .noCyclicDeadlock(openEnds)
     }
 
-    /// A cycle, if there is one: edges each awaiting what the next may release, each from a
-    /// different thread. A stuck task waits in one place only, so a cycle that needs one task
-    /// on two of its edges is no deadlock (kcompactd waiting for a buffer while holding a folio,
-    /// and elsewhere for the folio while holding the buffer, deadlocks with nobody).
-    public func cycle() -> [Edge]? {
-        var adj: [Int: [Edge]] = [:]
-        for e in edges { adj[e.from, default: []].append(e) }
-        let threads = (edges.map(\.thread).max() ?? 0) + 1
-        // Searched from each resource in turn; (resource, threads used) pairs that cannot lead
-        // back to the start are remembered. Past a budget, or with more threads than a mask
-        // holds, fall back to cycles that may reuse a thread: that can only report more.
-        var budget = 2_000_000
-        for start in adj.keys.sorted() where threads <= 64 {
-            var failed = Set<[UInt64]>()
-            var path: [Edge] = []
-            func dfs(_ u: Int, _ used: UInt64) -> Bool {
-                budget -= 1
-                if budget < 0 { return false }
-                for e in adj[u] ?? [] where used & (1 << UInt64(e.thread)) == 0 {
-                    let mask = used | (1 << UInt64(e.thread))
-                    path.append(e)
-                    if e.to == start { return true }
-                    if e.to > start, !failed.contains([UInt64(e.to), mask]), dfs(e.to, mask) { return true }
-                    path.removeLast()
-                }
-                if budget >= 0 { failed.insert([UInt64(u), used]) }
-                return false
-            }
-            if dfs(start, 0) { return path }
-            if budget < 0 { break }
-        }
-        if threads <= 64 && budget >= 0 { return nil }
-        return anyCycle(adj)
+    /// Whether a deadlock's chain can go from `prev` (a task waiting for `next.from`) to `next`.
+    /// A thread that would release `next.from` only on another's behalf can be what the waiter
+    /// depends on only once some giver has taken it and keeps it: a thread other than the
+    /// waiter, or the waiter itself if it may hold it while it waits (jbd2 cannot be waiting in
+    /// lock_buffer() for a buffer whose completion it has not handed off yet).
+    func follows(_ prev: Edge, _ next: Edge) -> Bool {
+        guard next.handedOff else { return true }
+        let g = givers[next.from] ?? []
+        return g.contains { $0 != prev.thread } || (g.contains(prev.thread) && prev.holdsAwaited)
     }
 
-    /// A cycle of the graph, threads aside.
-    private func anyCycle(_ adj: [Int: [Edge]]) -> [Edge]? {
-        var color: [Int: Int] = [:]   // 1 on the stack, 2 done
-        var stack: [Edge] = []
-        func dfs(_ u: Int) -> [Edge]? {
-            color[u] = 1
-            for e in adj[u] ?? [] {
-                stack.append(e)
-                if color[e.to] == 1 { return Array(stack[stack.firstIndex { $0.from == e.to }!...]) }
-                if color[e.to] == nil, let c = dfs(e.to) { return c }
-                stack.removeLast()
+    /// A cycle, if there is one: edges each awaiting what the next may release, each from a
+    /// different thread, each following the one before (`follows`). A stuck task waits in one
+    /// place only, so a cycle that needs one task on two of its edges is no deadlock (kcompactd
+    /// waiting for a buffer while holding a folio, and elsewhere for the folio while holding the
+    /// buffer, deadlocks with nobody).
+    ///
+    /// Whether an edge may come next depends on the edge before it, so the search runs over
+    /// (resource, edge that led there) nodes, one per distinct (thread, holds-awaited) arrival.
+    /// Strongly connected components first: most graphs, even of tens of thousands of edges,
+    /// have none, and then there is nothing to search. Within a component, a depth-first search
+    /// for a cycle of distinct threads, with failed (node, threads used) pairs remembered; past
+    /// a budget it reports some cycle of the component, which can only say more.
+    public func cycle() -> [Edge]? {
+        var edgesFrom: [Int: [Int]] = [:]
+        for (i, e) in edges.enumerated() { edgesFrom[e.from, default: []].append(i) }
+        // Nodes: how a chain arrives at a resource.
+        struct Arrival: Hashable { var resource: Int; var thread: Int; var holdsAwaited: Bool }
+        var nodeOf: [Arrival: Int] = [:]
+        var arrivals: [Arrival] = []
+        var witness: [Int] = []          // per node: an edge that arrives there
+        var target = [Int](repeating: 0, count: edges.count)
+        for (i, e) in edges.enumerated() {
+            let a = Arrival(resource: e.to, thread: e.thread, holdsAwaited: e.holdsAwaited)
+            if let k = nodeOf[a] { target[i] = k } else {
+                nodeOf[a] = arrivals.count
+                target[i] = arrivals.count
+                arrivals.append(a)
+                witness.append(i)
             }
-            color[u] = 2
-            return nil
         }
-        for u in adj.keys.sorted() where color[u] == nil {
-            if let c = dfs(u) { return c }
+        // Node u's successors: (edge, node) for every edge out of its resource that follows it.
+        func next(_ u: Int) -> [(edge: Int, node: Int)] {
+            let prev = edges[witness[u]]
+            return (edgesFrom[arrivals[u].resource] ?? []).compactMap { follows(prev, edges[$0]) ? ($0, target[$0]) : nil }
+        }
+        let adjacency = (0..<arrivals.count).map(next)
+        let components = WaitGraph.stronglyConnected(adjacency.map { $0.map(\.node) })
+        var budget = 2_000_000
+        for component in components {
+            let members = Set(component)
+            guard component.count > 1 || adjacency[component[0]].contains(where: { $0.node == component[0] }) else { continue }
+            // Thread masks are 64 bits wide, as many as the language allows threads.
+            if edges.contains(where: { $0.thread >= 64 }) { return someCycle(in: component, adjacency) }
+            for start in component.sorted() {
+                var failed = Set<[UInt64]>()
+                var path: [Int] = []
+                func dfs(_ u: Int, _ used: UInt64) -> Bool {
+                    budget -= 1
+                    if budget < 0 { return false }
+                    for (e, v) in adjacency[u] where members.contains(v) {
+                        let bit = UInt64(1) << UInt64(edges[e].thread)
+                        guard used & bit == 0 else { continue }
+                        path.append(e)
+                        if v == start { return true }
+                        if v > start, !failed.contains([UInt64(v), used | bit]), dfs(v, used | bit) { return true }
+                        path.removeLast()
+                    }
+                    if budget >= 0 { failed.insert([UInt64(u), used]) }
+                    return false
+                }
+                if dfs(start, 0) { return path.map { edges[$0] } }
+                if budget < 0 { return someCycle(in: component, adjacency) }
+            }
         }
         return nil
+    }
+
+    /// A cycle through the component's nodes, threads aside.
+    private func someCycle(in component: [Int], _ adjacency: [[(edge: Int, node: Int)]]) -> [Edge] {
+        let members = Set(component)
+        var onPath: [Int: Int] = [:]     // node -> position in path
+        var path: [Int] = []
+        var u = component[0]
+        while onPath[u] == nil {
+            onPath[u] = path.count
+            let (e, v) = adjacency[u].first { members.contains($0.node) }!
+            path.append(e)
+            u = v
+        }
+        return path[onPath[u]!...].map { edges[$0] }
+    }
+
+    /// Tarjan's strongly connected components, without recursion (graphs at N = 512 have
+    /// hundreds of thousands of nodes).
+    static func stronglyConnected(_ adjacency: [[Int]]) -> [[Int]] {
+        let n = adjacency.count
+        var index = [Int](repeating: -1, count: n), low = [Int](repeating: 0, count: n)
+        var onStack = [Bool](repeating: false, count: n)
+        var stack: [Int] = [], out: [[Int]] = []
+        var counter = 0
+        for root in 0..<n where index[root] < 0 {
+            var frames: [(node: Int, next: Int)] = [(root, 0)]
+            index[root] = counter; low[root] = counter; counter += 1
+            stack.append(root); onStack[root] = true
+            while let (u, i) = frames.last {
+                if i < adjacency[u].count {
+                    frames[frames.count - 1].next += 1
+                    let v = adjacency[u][i]
+                    if index[v] < 0 {
+                        index[v] = counter; low[v] = counter; counter += 1
+                        stack.append(v); onStack[v] = true
+                        frames.append((v, 0))
+                    } else if onStack[v] {
+                        low[u] = min(low[u], index[v])
+                    }
+                } else {
+                    frames.removeLast()
+                    if let parent = frames.last { low[parent.node] = min(low[parent.node], low[u]) }
+                    if low[u] == index[u] {
+                        var component: [Int] = []
+                        while true {
+                            let w = stack.removeLast()
+                            onStack[w] = false
+                            component.append(w)
+                            if w == u { break }
+                        }
+                        out.append(component)
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// One line for an edge of a cycle: who waits for what, where, and what it may still release.
