@@ -85,13 +85,13 @@ struct BenchTests {
         #expect(text.contains("reductions off: lockhunt --reduce none --jobs 1; pan -DSAFETY -DNOREDUCE"))
     }
 
-    @Test("end to end: lockhunt and SPIN count the same states on an exported family")
-    func endToEnd() throws {
+    /// `lockhunt bench` on one family and policy, unreduced, at N = 2 and 4, SPIN included.
+    static func smallSeries(_ family: String, _ policy: String) throws -> (BenchRunner.Report, BenchRunner.Series) {
         try #require(Subprocess.which("spin") != nil && Subprocess.which("gcc") != nil,
                      "spin or gcc is not installed; run .ci/deps (apt-get install -y spin gcc)")
         var o = BenchRunner.Options(lockhunt: TestSupport.binary)
-        o.inputs = [TestSupport.root + "/Models/bench/migrators.lh"]
-        o.policies = ["v6.2"]
+        o.inputs = [TestSupport.root + "/Models/bench/\(family).lh"]
+        o.policies = [policy]
         o.modes = [.unreduced]
         o.to = 4
         o.budgetSeconds = 60
@@ -99,6 +99,12 @@ struct BenchTests {
         let report = try BenchRunner(options: o).run().get()
         let series = try #require(report.series.first)
         #expect(series.rows.map(\.size) == [2, 4])
+        return (report, series)
+    }
+
+    @Test("end to end: lockhunt and SPIN count the same states on an exported family")
+    func endToEnd() throws {
+        let (_, series) = try BenchTests.smallSeries("migrators", "v6.2")
         for row in series.rows {
             let l = try #require(row.lockhunt), s = try #require(row.spin)
             #expect(l.complete && s.complete, "\(l.note ?? "") \(s.note ?? "")")
@@ -110,17 +116,7 @@ struct BenchTests {
 
     @Test("a family that expects a deadlock: finding it is each tool's verdict, and the series goes on")
     func deadlockFamily() throws {
-        try #require(Subprocess.which("spin") != nil && Subprocess.which("gcc") != nil,
-                     "spin or gcc is not installed; run .ci/deps (apt-get install -y spin gcc)")
-        var o = BenchRunner.Options(lockhunt: TestSupport.binary)
-        o.inputs = [TestSupport.root + "/Models/bench/loop-batch.lh"]
-        o.policies = ["v5"]
-        o.modes = [.unreduced]
-        o.to = 4
-        o.gateModels = nil
-        let report = try BenchRunner(options: o).run().get()
-        let series = try #require(report.series.first)
-        #expect(series.rows.map(\.size) == [2, 4])
+        let (report, series) = try BenchTests.smallSeries("loop-batch", "v5")
         for row in series.rows {
             let l = try #require(row.lockhunt), s = try #require(row.spin)
             #expect(l.complete && s.complete, "\(l.note ?? "") \(s.note ?? "")")
