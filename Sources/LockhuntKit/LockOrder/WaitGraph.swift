@@ -71,13 +71,7 @@ public struct WaitGraph: Sendable {
         }
         // Lock-like resources: taking them (lock, start writeback) and releasing them (unlock,
         // end writeback) are different acts.
-        func lockLike(_ r: Int) -> Bool {
-            if readByEvents.contains(r) { return false }
-            switch res.kind(r) {
-            case .folio(_, .locked), .buffer(_, .locked), .folio(_, .writeback): return true
-            default: return false
-            }
-        }
+        func lockLike(_ r: Int) -> Bool { WaitGraph.isLockLike(r, res, readByEvents) }
         let decided = DecidedBranches(program: p)
         var held = BitRows(rows: p.ir.count, width: res.words)
         var owed = BitRows(rows: p.ir.count, width: res.words)
@@ -198,9 +192,11 @@ public struct WaitGraph: Sendable {
 
     /// Whether taking and releasing `r` are separate acts (a lock, a writeback) that the wait
     /// graph follows per thread; not when a wait_event condition reads it.
-    func isLockLike(_ r: Int) -> Bool {
+    func isLockLike(_ r: Int) -> Bool { WaitGraph.isLockLike(r, resources, readByEvents) }
+
+    private static func isLockLike(_ r: Int, _ res: ResourceMap, _ readByEvents: Set<Int>) -> Bool {
         guard !readByEvents.contains(r) else { return false }
-        switch resources.kind(r) {
+        switch res.kind(r) {
         case .folio(_, .locked), .buffer(_, .locked), .folio(_, .writeback): return true
         default: return false
         }

@@ -161,3 +161,36 @@ public struct IRInstruction: Sendable {
     public var op: IROp
     public var site: Int
 }
+
+extension CExpr {
+    /// Calls `body` on each direct subexpression.
+    func forEachSubexpression(_ body: (CExpr) -> Void) {
+        switch self {
+        case .constant, .local, .setEmpty, .shared(_, nil, _): return
+        case .shared(_, let i?, _): body(i)
+        case .setMember(_, let e), .folioFlag(_, let e), .bufferFlag(_, let e), .listLength(let e), .folioBuffers(let e),
+             .folioMapping(let e), .bufferFolio(let e), .unary(_, let e), .singletonList(let e, _), .arrayElement(_, _, let e, _):
+            body(e)
+        case .listElement(let a, let b, _), .binary(_, let a, let b): body(a); body(b)
+        case .ternary(let a, let b, let c): body(a); body(b); body(c)
+        }
+    }
+}
+
+extension IROp {
+    /// Calls `body` on each expression the instruction holds.
+    func forEachExpression(_ body: (CExpr) -> Void) {
+        switch self {
+        case .assign(_, let e), .setAdd(_, let e), .setRemove(_, let e), .branch(let e, _), .assert(let e, _),
+             .folioLock(let e), .folioTrylock(let e, _), .folioUnlock(let e), .lockBuffer(let e), .trylockBuffer(let e, _),
+             .unlockBuffer(let e), .setFolioFlag(_, let e, _), .setBufferFlag(_, let e, _), .testClearFolioFlag(_, let e, _),
+             .waitFolioFlagClear(_, let e), .waitEvent(let e), .load(_, let e):
+            body(e)
+        case .store(_, let i, let x):
+            if let i { body(i) }
+            body(x)
+        case .setClear, .jump, .choose, .countEvent, .finish:
+            return
+        }
+    }
+}
