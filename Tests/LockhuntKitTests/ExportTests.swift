@@ -36,6 +36,7 @@ struct ExportTests {
         (["export", "--promela", "Models/scenarios/loop-bh.lh", "--policy", "all"], "export one policy at a time"),
         (["export", "--promela", "Models/scenarios/loop-bh.lh", "--policy", "v55"], "no policy 'v55'"),
         (["export", "--promela", "Models/scenarios/nope.lh"], "nope.lh"),
+        (["export", "--promela", "Models/scenarios/loop-bh.lh", "--reduce", "por"], "--reduce por: export takes fold or none"),
     ])
     func errors(_ args: [String], _ message: String) {
         let r = TestSupport.lockhunt(args)
@@ -79,6 +80,32 @@ struct ExportTests {
         """).program)
         let text = PromelaExport(program: program).render()
         #expect(text.components(separatedBy: ":: false\t/* no steps").count == 3)
+    }
+
+    @Test("export --reduce none: every local instruction is a step, and the header says so")
+    func unfolded() throws {
+        let program = try #require(TestSupport.compile("""
+        folio A;
+        thread t { int x = 1; x = x + 1; folio_lock(A); x = x * 2; assert(x == 4); folio_unlock(A); }
+
+        """).program)
+        let folded = PromelaExport(program: program).render()
+        let unfolded = PromelaExport(program: program, folding: false).render()
+        func steps(_ text: String) -> Int { text.components(separatedBy: ":: d_step {").count - 1 }
+        // Folded: folio_lock and folio_unlock. Unfolded: also x = 1, x = x + 1, x = x * 2 and
+        // the assertion, each run by the thread's local code entered at its own pc.
+        #expect(steps(folded) == 2 && steps(unfolded) == 6, "\(steps(folded)) \(steps(unfolded))")
+        #expect(unfolded.contains("/* 1: x = x + 1"), "a local step's comment shows the instruction")
+        #expect(unfolded.contains("check --reduce none") && folded.contains("check --reduce fold"))
+        // The command line gives the same text.
+        let dir = TestSupport.temporaryDirectory()
+        let model = TestSupport.writeModel("""
+        folio A;
+        thread t { int x = 1; x = x + 1; folio_lock(A); x = x * 2; assert(x == 4); folio_unlock(A); }
+
+        """, in: dir)
+        let r = TestSupport.lockhunt(["export", "--promela", model, "--reduce", "none"])
+        #expect(r.status == 0 && steps(r.stdout) == 6, "\(r.stderr)")
     }
 
     @Test("a model whose first local code faults exports as a single failing assertion")

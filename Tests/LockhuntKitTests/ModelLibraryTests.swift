@@ -46,7 +46,8 @@ struct ModelLibraryTests {
         for n in [2, 4] {
             let compiled = TestSupport.compile(path: TestSupport.root + "/Models/bench/\(family).lh", policy: TestSupport.policy(policy), params: [("N", Int64(n))])
             let program = try #require(compiled.program, "\(family) under \(policy) at N = \(n):\n\(compiled.printed)")
-            for reductions in [Reductions.none, .all] {
+            // Unfolded only at N = 2: at N = 4, loop-chain and writers are tens of millions of states.
+            for reductions in n == 2 ? [Reductions.none, .folding, .all] : [.folding, .all] {
                 let result = TestSupport.explore(program) { $0.reductions = reductions }
                 #expect(TestSupport.verdict(result) == verdict, "\(family) under \(policy) at N = \(n), reductions \(reductions)")
             }

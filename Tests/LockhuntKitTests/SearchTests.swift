@@ -31,16 +31,21 @@ struct SearchTests {
         thread t1 { for (int i = 0; i < 5; i++) a = a + 1; }
         thread t2 { for (int i = 0; i < 5; i++) b = b + 1; }
         """).program)
-        // Unreduced, the two independent counters give 6 x 6 states.
-        let full = TestSupport.explore(program) { $0.reductions = .none }
+        // Unreduced but folded (the loop's counting is no step), the two independent counters
+        // give 6 x 6 states.
+        let full = TestSupport.explore(program) { $0.reductions = .folding }
         #expect(TestSupport.verdict(full) == "ok")
         #expect(full.stats.states == 36)
-        let cut = TestSupport.explore(program) { $0.maxStates = 10; $0.reductions = .none }
+        let cut = TestSupport.explore(program) { $0.maxStates = 10; $0.reductions = .folding }
         #expect(TestSupport.verdict(cut) == "incomplete")
         #expect(cut.limit == .maxStates)
         // A limit at the exact size of the state space is not hit.
-        let exact = TestSupport.explore(program) { $0.maxStates = 36; $0.reductions = .none }
+        let exact = TestSupport.explore(program) { $0.maxStates = 36; $0.reductions = .folding }
         #expect(exact.limit == nil)
+        // Without folding the limit is counted the same way, in unfolded states.
+        let unfolded = TestSupport.explore(program) { $0.reductions = .none }
+        #expect(TestSupport.explore(program) { $0.maxStates = unfolded.stats.states; $0.reductions = .none }.limit == nil)
+        #expect(TestSupport.explore(program) { $0.maxStates = unfolded.stats.states - 1; $0.reductions = .none }.limit == .maxStates)
     }
 
     @Test("a time limit or a stop request gives incomplete")
@@ -82,7 +87,9 @@ struct SearchTests {
             // The bench models include the library: compile them where they live.
             let program = try #require(bench.isEmpty ? TestSupport.compile(path: TestSupport.writeModel(text)).program :
                 TestSupport.compile(path: TestSupport.root + "/Models/bench/\(bench).lh", policy: TestSupport.policy("upstream"), params: params).program)
-            for reductions in [Reductions.none, .partialOrder, .all] {
+            // The bench families folded (unfolded, writeback at N = 6 has tens of millions of states).
+            let settings: [Reductions] = bench.isEmpty ? [.none, .partialOrder, .folding, .all] : [.folding, [.folding, .partialOrder], .all]
+            for reductions in settings {
                 let one = TestSupport.explore(program) { $0.jobs = 1; $0.reductions = reductions }
                 let four = TestSupport.explore(program) { $0.jobs = 4; $0.reductions = reductions }
                 #expect(one.stats.states == four.stats.states && one.stats.transitions == four.stats.transitions && one.stats.depth == four.stats.depth)
@@ -123,8 +130,9 @@ struct SearchTests {
                                                                  policy: TestSupport.policy(policy), params: [("N", 4)]).program))
             }
         }
+        // Folding on: without it there is no local code to fold, and no cache.
         for program in programs {
-            for reductions in [Reductions.none, .all] {
+            for reductions in [Reductions.folding, .all] {
                 let cached = TestSupport.explore(program) { $0.reductions = reductions; $0.allFindings = true }
                 let interpreted = TestSupport.explore(program) { $0.reductions = reductions; $0.allFindings = true; $0.cacheFolds = false }
                 #expect(cached.stats.states == interpreted.stats.states && cached.stats.transitions == interpreted.stats.transitions
@@ -172,11 +180,15 @@ struct SearchTests {
         let first = TestSupport.explore(program)
         #expect(TestSupport.verdict(first) == "violation")
         #expect(first.findings.first?.faultingChoice == 0)
-        let all = TestSupport.explore(program) { $0.allFindings = true; $0.reductions = .none }
+        let all = TestSupport.explore(program) { $0.allFindings = true; $0.reductions = .folding }
         // Only the second branch leads to u waiting forever for A, which t took and kept.
         #expect(all.findings.contains { if case .deadlock = $0.kind { return true } else { return false } })
         // t at the choice / at `go = true` / done; u waiting / blocked on A / ...: 5 states.
         #expect(all.stats.states == 5)
+        // Without folding the first branch rests at its assertion, and still hides nothing.
+        let unfolded = TestSupport.explore(program) { $0.allFindings = true; $0.reductions = .none }
+        #expect(unfolded.findings.contains { if case .deadlock = $0.kind { return true } else { return false } })
+        #expect(unfolded.findings.contains { if case .violation = $0.kind { return true } else { return false } })
     }
 
     @Test("the violation in one branch of a choice has a trace that replays")

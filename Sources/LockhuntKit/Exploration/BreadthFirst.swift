@@ -117,8 +117,7 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
     func run(initialState: UnsafePointer<UInt64>) -> (SearchStats, [RawFinding], SearchLimit?) {
         let clock = Stopwatch()
         var stats = SearchStats()
-        var findings: [RawFinding] = []
-        var signatures = Set<[Int]>()
+        var log = FindingLog(program: program, options: options)
         let words = store.words
         _ = store.insert(initialState, hash: StateStore.hash(initialState, words), parent: -1, label: 0)
         var sleep = SleepSets()
@@ -143,13 +142,13 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
             stats.states = store.count
             stats.seconds = clock.elapsed
             stats.bytes = store.bytes + sleep.bytes
-            return (stats, findings, limit)
+            return (stats, log.findings, limit)
         }
 
         var level = 0
         var start = 0
         var lastReport = 0.0
-        var pendingViolation: RawFinding? = nil
+        var pendingViolation: (finding: RawFinding, signature: [Int])? = nil
         while start < store.count || !woken.isEmpty {
             let end = store.count
             store.beginLevel(start: start, end: end)
@@ -202,9 +201,8 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
                     while d < o.deadlocks.count && o.deadlocks[d].state == state {
                         let dl = o.deadlocks[d]
                         d += 1
-                        if signatures.contains(dl.signature) { continue }
-                        signatures.insert(dl.signature)
-                        findings.append(RawFinding(kind: .deadlock(dl.threads), path: path(state)))
+                        if !log.wants(dl.signature) { continue }
+                        log.add(RawFinding(kind: .deadlock(dl.threads), path: path(state)), signature: dl.signature)
                         if !options.allFindings { return finish(nil) }
                     }
                     if pendingViolation != nil { k = successorEnd; continue }
@@ -229,13 +227,12 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
                     while f < o.faults.count && o.faults[f].state == state {
                         let ft = o.faults[f]
                         f += 1
-                        let sig = [1, Int(ft.fault.kind.rawValue), Int(ft.fault.pc)]
-                        if signatures.contains(sig) { continue }
-                        signatures.insert(sig)
+                        let sig = FindingLog.faultSignature(ft.fault)
+                        if !log.wants(sig) || (!options.allFindings && pendingViolation != nil) { continue }
                         var finding = RawFinding(kind: .violation(ft.fault), path: path(state))
                         finding.faultingThread = ft.thread
                         finding.faultingChoice = ft.choice
-                        if options.allFindings { findings.append(finding) } else if pendingViolation == nil { pendingViolation = finding }
+                        if options.allFindings { log.add(finding, signature: sig) } else { pendingViolation = (finding, sig) }
                     }
                 }
                 lock.lock()
@@ -255,7 +252,7 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
             // A violation found while expanding this level has one step more than a deadlock
             // state of this level; the level's deadlock checks are done, so report it now.
             if let v = pendingViolation {
-                findings.append(v)
+                log.add(v.finding, signature: v.signature)
                 return finish(nil)
             }
             start = end

@@ -116,6 +116,8 @@ struct Expander {
     var machine: Machine
     let por: Machine.PORScratch
     let succ: UnsafeMutablePointer<UInt64>
+    /// One state's room, for running a thread's local code ahead (without folding).
+    let scratch: UnsafeMutablePointer<UInt64>
     let words: Int
     let persistentSets: Bool
     let sleepSets: Bool
@@ -128,10 +130,11 @@ struct Expander {
     /// `sleepSets` is false when the store cannot give back old states to expand again
     /// (hash compaction), whatever the options say.
     init(program: Program, options: SearchOptions, sleepSets: Bool) {
-        machine = Machine(program)
+        machine = Machine(program, folding: options.reductions.contains(.folding))
         machine.cacheFolds = options.cacheFolds
         por = Machine.PORScratch(threads: machine.threadCount, resourceWords: machine.resourceWords)
         succ = .allocate(capacity: program.wordsPerState * max(1, machine.maxChoices))
+        scratch = .allocate(capacity: max(1, program.wordsPerState))
         words = program.wordsPerState
         persistentSets = options.reductions.contains(.persistentSets)
         self.sleepSets = sleepSets
@@ -144,6 +147,7 @@ struct Expander {
         machine.release()
         por.release()
         succ.deallocate()
+        scratch.deallocate()
     }
 
     /// Expands state `index` (contents `s`, sleep set `sleep`) into `out`. With `expand` false
@@ -154,16 +158,13 @@ struct Expander {
         let dead = machine.deadlockedThreads(s, blocked: masks.blocked, unfinished: masks.unfinished, scratch: por)
         if dead != 0 {
             var threads: [Int] = []
-            var sig: [Int] = [0]
             var rest = dead
             while rest != 0 {
                 let t = rest.trailingZeroBitCount
                 rest &= rest - 1
                 threads.append(t)
-                sig.append(t)
-                sig.append(machine.globalPC(s, t))
             }
-            out.deadlocks.append((index, threads, sig))
+            out.deadlocks.append((index, threads, FindingLog.deadlockSignature(threads) { machine.globalPC(s, $0) }))
         }
         if masks.unfinished == 0 { out.completedRuns += 1 }
         guard expand else {
@@ -198,15 +199,21 @@ struct Expander {
         var threadsLeft = threads
         var fallbackLeft = fallback
         var sleeping = sleep
-        let before = out.count
         var faulted = false
+        // Successors that are no steps into a fault: without folding, those after which the
+        // thread's own local code must fault count as faulting (they are stored all the same).
+        var onward = 0
+        let checkLocalCode = !machine.folding && (fallback != 0 || sleepSets)
         var threadsDone: UInt64 = 0
         while true {
             if threadsLeft == 0 {
                 // A step that faults leads nowhere: its thread is, for the graph, disabled here.
                 // A persistent set whose every step faulted has no transition at all, which no
                 // persistent set may have while some thread can move: expand every thread.
-                guard fallbackLeft != 0, faulted, out.count == before else { break }
+                // Without folding, a step whose thread's local code must then fault is such a
+                // step once folded; treating it so makes this fallback happen where the folded
+                // search's does, before the thread has gone past what others may need of it.
+                guard fallbackLeft != 0, faulted, onward == 0 else { break }
                 threadsLeft = fallbackLeft & ~threadsDone
                 fallbackLeft = 0
                 continue
@@ -225,14 +232,25 @@ struct Expander {
             }
             let inherited = sleeping == 0 ? 0 : stillAsleep(s, after: t, sleeping)
             out.reserve(n)
+            var doomed = 0, stored = 0
             for k in 0..<n where machine.isSuccessor(k) {
+                stored += 1
+                if checkLocalCode && machine.localCodeFaults(succ + k * words, t, scratch: scratch) {
+                    faulted = true
+                    doomed += 1
+                } else {
+                    onward += 1
+                }
                 let slot = out.slot()
                 slot.update(from: succ + k * words, count: words)
                 var z = inherited
                 canonicalizer?.canonicalize(slot, threads: &z)
                 out.commit(parent: index, label: UInt16(t) | UInt16(k) << 6, sleep: z)
             }
-            if sleepSets { sleeping |= bit }
+            // A step that faults puts nothing to sleep: it covers no run of the other threads.
+            // Without folding, neither does one after which its thread's local code must fault:
+            // what lies past it folds into that fault.
+            if sleepSets && (doomed == 0 || doomed < stored) { sleeping |= bit }
         }
     }
 

@@ -60,8 +60,12 @@ struct Machine {
     private var foldCache: FoldCache
     /// Off only to check that the cache changes nothing (SearchOptions.cacheFolds).
     var cacheFolds = true
+    /// Whether a thread's local code runs inside the visible step before it (`--reduce fold`,
+    /// the default), or each local instruction is a step of its own (`IROp.rests`).
+    let folding: Bool
 
-    init(_ p: Program) {
+    init(_ p: Program, folding: Bool = true) {
+        self.folding = folding
         let e = p.encoded
         ins = e.instructions.baseAddress!
         code = e.code.baseAddress!
@@ -468,22 +472,31 @@ struct Machine {
             guard let v = eval(i.expr, s, g) else { return -1 }
             if v == 0 { return fail(.assertion, g) ? 0 : -1 }
         default:
-            // Invisible instructions never rest at a pc.
-            next = pc
-            return fail(.assertion, g) ? 0 : -1
+            // Local code rests at a pc only without folding; it is then a step of its own.
+            guard !folding, i.restsUnfolded else { return fail(.assertion, g) ? 0 : -1 }
+            guard let after = runLocal(out, t, pc) else { return -1 }
+            next = after
         }
         if !fold(out, t, next) { return -1 }
         return 1
     }
 
+    /// Whether thread code rests at `i`: a visible instruction or the end with folding, every
+    /// instruction but jumps and `count_vm_event()` without.
+    @inline(__always)
+    func rests(_ i: EncodedInstruction) -> Bool {
+        folding ? i.visible || i.op == .finish : i.restsUnfolded
+    }
+
     /// Runs thread `t`'s invisible instructions from `pc` until the next visible one (or its
     /// end), stores the pc there, and clears the thread's dead locals.
     mutating func fold(_ s: UnsafeMutablePointer<UInt64>, _ t: Int, _ start: Int) -> Bool {
-        // The cost exploration counts events while folding: no shortcut there.
-        if eventCounts != nil || !cacheFolds { return interpretFold(s, t, start) }
+        // The cost exploration counts events while folding: no shortcut there. Without folding
+        // there are only jumps to follow.
+        if eventCounts != nil || !cacheFolds || !folding { return interpretFold(s, t, start) }
         let g = Int(threadCodeStart[t]) + start
         // Nothing to run before the next visible instruction: the pc and the dead locals only.
-        if ins[g].visible || ins[g].op == .finish { return interpretFold(s, t, start) }
+        if rests(ins[g]) { return interpretFold(s, t, start) }
         let first = Int(threadFirstWord[t]), n = Int(threadWordCount[t])
         let entry = foldCache.lookup(t, start, s + first, n, live: liveMaskWords + Int(liveMaskStart[g]))
         if foldCache.hit(entry, t, start, n) {
@@ -499,42 +512,9 @@ struct Machine {
     private mutating func interpretFold(_ s: UnsafeMutablePointer<UInt64>, _ t: Int, _ start: Int) -> Bool {
         let base = Int(threadCodeStart[t])
         var pc = start
-        while true {
-            let g = base + pc
-            let i = ins[g]
-            if i.visible || i.op == .finish { break }
-            switch i.op {
-            case .assign:
-                guard let v = eval(i.expr, s, g), put(s, i.field, v, g) else { return false }
-                pc += 1
-            case .setAdd, .setRemove:
-                guard let f = eval(i.expr, s, g) else { return false }
-                if f <= 0 || f > folioCount { return fail(.nullFolio, g) }
-                setBit(s, setBitIndex(i.field, f), i.op == .setAdd)
-                pc += 1
-            case .setClear:
-                let fl = fields[Int(i.field)]
-                if fl.width <= 64 {
-                    s[Int(fl.word)] &= ~(fl.mask &<< UInt64(fl.shift))
-                } else {
-                    for k in 0..<fl.wordCount { s[Int(fl.word) + k] = 0 }
-                }
-                pc += 1
-            case .branch:
-                guard let v = eval(i.expr, s, g) else { return false }
-                pc = v != 0 ? pc + 1 : Int(i.target)
-            case .jump:
-                pc = Int(i.target)
-            case .assertLocal:
-                guard let v = eval(i.expr, s, g) else { return false }
-                if v == 0 { return fail(.assertion, g) }
-                pc += 1
-            case .countEvent:
-                if let counts = eventCounts { counts[eventSlot * Machine.eventKinds + Int(i.field)] += 1 }
-                pc += 1
-            default:
-                return fail(.assertion, g)
-            }
+        while !rests(ins[base + pc]) {
+            guard let next = runLocal(s, t, pc) else { return false }
+            pc = next
         }
         let g = base + pc
         guard put(s, threadPCField[t], Int64(pc), g) else { return false }
@@ -542,6 +522,62 @@ struct Machine {
         let m = Int(liveMaskStart[g])
         for w in 0..<Int(threadWordCount[t]) { s[first + w] &= liveMaskWords[m + w] }
         return true
+    }
+
+    /// Without folding: whether thread `t`'s local code, run from where it stands in `s` up to
+    /// its next visible instruction as folding would run it, faults. The step that led here
+    /// is then, folded, a step that faults (`Expander.successors` treats it so). Works on
+    /// `scratch` (`words` words); `fault` is left as it was.
+    mutating func localCodeFaults(_ s: UnsafePointer<UInt64>, _ t: Int, scratch: UnsafeMutablePointer<UInt64>) -> Bool {
+        var pc = self.pc(s, t)
+        let base = Int(threadCodeStart[t])
+        let i = ins[base + pc]
+        if i.visible || i.op == .finish { return false }
+        let kept = fault
+        defer { fault = kept }
+        scratch.update(from: s, count: words)
+        while !(ins[base + pc].visible || ins[base + pc].op == .finish) {
+            guard let next = runLocal(scratch, t, pc) else { return true }
+            pc = next
+        }
+        return false
+    }
+
+    /// Runs the local instruction at thread `t`'s `pc` on `s` and returns the pc after it, or
+    /// nil on a fault. Local code reads and writes the thread's own locals only.
+    @inline(__always)
+    private mutating func runLocal(_ s: UnsafeMutablePointer<UInt64>, _ t: Int, _ pc: Int) -> Int? {
+        let g = Int(threadCodeStart[t]) + pc
+        let i = ins[g]
+        switch i.op {
+        case .assign:
+            guard let v = eval(i.expr, s, g), put(s, i.field, v, g) else { return nil }
+        case .setAdd, .setRemove:
+            guard let f = eval(i.expr, s, g) else { return nil }
+            if f <= 0 || f > folioCount { _ = fail(.nullFolio, g); return nil }
+            setBit(s, setBitIndex(i.field, f), i.op == .setAdd)
+        case .setClear:
+            let fl = fields[Int(i.field)]
+            if fl.width <= 64 {
+                s[Int(fl.word)] &= ~(fl.mask &<< UInt64(fl.shift))
+            } else {
+                for k in 0..<fl.wordCount { s[Int(fl.word) + k] = 0 }
+            }
+        case .branch:
+            guard let v = eval(i.expr, s, g) else { return nil }
+            return v != 0 ? pc + 1 : Int(i.target)
+        case .jump:
+            return Int(i.target)
+        case .assertLocal:
+            guard let v = eval(i.expr, s, g) else { return nil }
+            if v == 0 { _ = fail(.assertion, g); return nil }
+        case .countEvent:
+            if let counts = eventCounts { counts[eventSlot * Machine.eventKinds + Int(i.field)] += 1 }
+        default:
+            _ = fail(.assertion, g)
+            return nil
+        }
+        return pc + 1
     }
 
     /// The initial state: every thread folded from its first instruction.

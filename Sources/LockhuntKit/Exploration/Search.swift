@@ -13,19 +13,24 @@ public struct Reductions: OptionSet, Sendable, Hashable {
     public static let symmetry = Reductions(rawValue: 2)
     /// Sleep sets (Exploration/SleepSets.swift): fewer transitions into states already covered.
     public static let sleepSets = Reductions(rawValue: 4)
+    /// Folding of invisible local steps (`Machine.fold`): a thread's local code runs inside the
+    /// visible step before it instead of as steps of its own. Off, every local instruction is
+    /// a step (`IROp.rests`), and findings are mapped back to folded runs (FoldProjection.swift).
+    public static let folding = Reductions(rawValue: 8)
 
     /// The partial-order reduction, `--reduce por`: persistent sets with sleep sets.
     public static let partialOrder: Reductions = [.persistentSets, .sleepSets]
     public static let none: Reductions = []
-    public static let all: Reductions = [.persistentSets, .sleepSets, .symmetry]
+    public static let all: Reductions = [.folding, .persistentSets, .sleepSets, .symmetry]
 
-    /// `none`, `por`, `sym`, `all`, the parts of `por` alone (`persistent`, `sleep`), or a
-    /// comma-separated list.
+    /// `none`, `fold`, `por`, `sym`, `all`, the parts of `por` alone (`persistent`, `sleep`),
+    /// or a comma-separated list.
     public init?(name: String) {
         var r = Reductions.none
-        for part in name.split(separator: ",") {
+        for part in name.split(separator: ",", omittingEmptySubsequences: false) {
             switch part {
             case "none": break
+            case "fold": r.insert(.folding)
             case "por": r.formUnion(.partialOrder)
             case "persistent": r.insert(.persistentSets)
             case "sleep": r.insert(.sleepSets)
@@ -38,12 +43,13 @@ public struct Reductions: OptionSet, Sendable, Hashable {
     }
 
     /// What `init(name:)` accepts, for usage errors.
-    public static let accepted = "none, por (persistent and sleep), sym, all, persistent, sleep, or a comma-separated list"
+    public static let accepted = "none, fold, por (persistent and sleep), sym, all, persistent, sleep, or a comma-separated list"
 
     public var name: String {
         if self == .none { return "none" }
         if self == .all { return "all" }
         var parts: [String] = []
+        if contains(.folding) { parts.append("fold") }
         if isSuperset(of: .partialOrder) {
             parts.append("por")
         } else {
@@ -53,6 +59,10 @@ public struct Reductions: OptionSet, Sendable, Hashable {
         if contains(.symmetry) { parts.append("sym") }
         return parts.joined(separator: ",")
     }
+
+    /// The reductions that choose which states of the step graph to visit; folding is left
+    /// out, since it decides what a step is.
+    public var ofTheSearch: Reductions { subtracting(.folding) }
 }
 
 public struct SearchOptions: Sendable {
@@ -158,15 +168,17 @@ public struct Explorer {
     public func run() -> SearchResult {
         var result = explore()
         // Paths found under symmetry are sequences of canonical states: map them to real runs.
-        if options.reductions.contains(.symmetry), !program.symmetry.isEmpty {
+        // (Without folding the search's FindingLog has done so already, and mapped them to the
+        // folded runs that traces, reports and replay speak of.)
+        if options.reductions.contains(.symmetry), options.reductions.contains(.folding), !program.symmetry.isEmpty {
             result.findings = result.findings.map(realize)
         }
         // Reductions keep verdicts exact but not trace lengths: look for a shorter trace in the
-        // unreduced graph, up to the depth of the one found, within a budget.
-        if options.reductions != .none, options.order == .breadthFirst, !options.allFindings,
+        // folded unreduced graph, up to the depth of the one found, within a budget.
+        if options.reductions != .folding, options.order == .breadthFirst, !options.allFindings,
            let first = result.findings.first {
             var exact = options
-            exact.reductions = .none
+            exact.reductions = .folding
             // Deep enough for every finding as short as this one: a violation's trace has one
             // step more than the state it starts from.
             if case .violation = first.kind { exact.maxDepth = first.path.count } else { exact.maxDepth = first.path.count - 1 }
@@ -186,7 +198,7 @@ public struct Explorer {
     /// threads found again in the real last state.
     func realize(_ raw: RawFinding) -> RawFinding {
         guard raw.path.count > 0, let canon = Canonicalizer(program) else { return raw }
-        var machine = Machine(program)
+        var machine = Machine(program, folding: options.reductions.contains(.folding))
         let words = program.wordsPerState
         let succ = UnsafeMutablePointer<UInt64>.allocate(capacity: words * max(1, machine.maxChoices))
         let probe = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
@@ -220,11 +232,16 @@ public struct Explorer {
             let dead = actual.withUnsafeBufferPointer { machine.deadlockedThreads($0.baseAddress!, program.analysis.resources) }
             real.kind = .deadlock((0..<machine.threadCount).filter { dead & (UInt64(1) << UInt64($0)) != 0 })
         case .violation(let fault):
+            // The faulting thread is the canonical one's counterpart: the same kind of fault at
+            // the same place in its own code (interchangeable threads' code sits at different pcs).
+            let codeStart = { (t: Int) in self.program.threads[t].codeStart }
+            let place = program.thread(ofPC: Int(fault.pc)).map { Int(fault.pc) - codeStart($0) }
             actual.withUnsafeBufferPointer { s in
                 for t in 0..<machine.threadCount {
                     let n = machine.step(s.baseAddress!, t, succ)
                     guard n < 0 || machine.faultedBranches > 0 else { continue }
-                    if machine.fault.kind == fault.kind && machine.fault.pc == fault.pc {
+                    if machine.fault.kind == fault.kind && Int(machine.fault.pc) - codeStart(t) == place {
+                        real.kind = .violation(machine.fault)
                         real.faultingThread = t
                         real.faultingChoice = machine.faultedBranches > 0 ? machine.faultedChoice : 0
                         break
@@ -238,7 +255,7 @@ public struct Explorer {
     /// The states a sequence of step labels (thread, choice) leads to from the initial state,
     /// canonical when symmetry is on (as the search stored them).
     func replay(_ labels: [UInt16]) -> [[UInt64]] {
-        var machine = Machine(program)
+        var machine = Machine(program, folding: options.reductions.contains(.folding))
         let canon = options.reductions.contains(.symmetry) ? Canonicalizer(program) : nil
         let words = program.wordsPerState
         let succ = UnsafeMutablePointer<UInt64>.allocate(capacity: words * max(1, machine.maxChoices))
@@ -259,7 +276,7 @@ public struct Explorer {
     }
 
     func explore() -> SearchResult {
-        var machine = Machine(program)
+        var machine = Machine(program, folding: options.reductions.contains(.folding))
         defer { machine.release() }
         let words = program.wordsPerState
         let cur = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
@@ -301,8 +318,7 @@ public struct Explorer {
         let words = program.wordsPerState
         let clock = Stopwatch()
         var stats = SearchStats()
-        var findings: [RawFinding] = []
-        var signatures = Set<[Int]>()
+        var log = FindingLog(program: program, options: options)
         let sleepSets = options.reductions.contains(.sleepSets)
         var expander = Expander(program: program, options: options, sleepSets: sleepSets)
         let out = ChunkOutput(words: words)
@@ -315,7 +331,7 @@ public struct Explorer {
             stats.states = store.count
             stats.seconds = clock.elapsed
             stats.bytes = store.bytes + sleep.bytes
-            return SearchResult(stats: stats, findings: findings, limit: limit)
+            return SearchResult(stats: stats, findings: log.findings, limit: limit)
         }
         _ = store.insert(initial, parent: -1)
         var sleep = SleepSets()
@@ -353,9 +369,8 @@ public struct Explorer {
                 done[index] = true
                 expander.expand(index, cur, expand: !deepEnough, sleep: sleepSets ? sleep[index] : 0, into: out)
             }
-            for dl in out.deadlocks where !signatures.contains(dl.signature) {
-                signatures.insert(dl.signature)
-                findings.append(RawFinding(kind: .deadlock(dl.threads), path: path(index)))
+            for dl in out.deadlocks where log.wants(dl.signature) {
+                log.add(RawFinding(kind: .deadlock(dl.threads), path: path(index)), signature: dl.signature)
                 if !options.allFindings { return finish(nil) }
             }
             for k in 0..<out.count {
@@ -374,13 +389,12 @@ public struct Explorer {
                 }
             }
             for ft in out.faults {
-                let sig = [1, Int(ft.fault.kind.rawValue), Int(ft.fault.pc)]
-                if signatures.contains(sig) { continue }
-                signatures.insert(sig)
+                let sig = FindingLog.faultSignature(ft.fault)
+                if !log.wants(sig) { continue }
                 var f = RawFinding(kind: .violation(ft.fault), path: path(index))
                 f.faultingThread = ft.thread
                 f.faultingChoice = ft.choice
-                findings.append(f)
+                log.add(f, signature: sig)
                 if !options.allFindings { return finish(nil) }
             }
             stats.transitions += out.transitions

@@ -3,11 +3,14 @@
 final class ExportThread {
     let sym: PromelaSymbols
     let thread: Int
+    /// Whether local code is folded into the visible step before it (PromelaExport.folding).
+    let folding: Bool
     private var liveSets: [Int: Set<FieldID>] = [:]
 
-    init(sym: PromelaSymbols, thread: Int) {
+    init(sym: PromelaSymbols, thread: Int, folding: Bool) {
         self.sym = sym
         self.thread = thread
+        self.folding = folding
     }
 
     var program: Program { sym.program }
@@ -16,11 +19,16 @@ final class ExportThread {
 
     func op(_ pc: Int) -> IROp { program.ir[info.codeStart + pc].op }
 
-    /// A pc where the thread can rest between steps: a visible instruction or the end.
-    func isResting(_ pc: Int) -> Bool {
+    /// A pc where the thread can rest between steps (`IROp.rests`): with folding a visible
+    /// instruction or the end, without it every instruction but a jump.
+    func isResting(_ pc: Int) -> Bool { op(pc).rests(folding: folding) }
+
+    /// A resting pc whose step is local code (only without folding): the step runs the C
+    /// function of the thread's local code from there.
+    func isLocalStep(_ pc: Int) -> Bool {
         let o = op(pc)
-        if case .finish = o { return true }
-        return o.isVisible
+        if case .finish = o { return false }
+        return !o.isVisible && o.rests(folding: folding)
     }
 
     /// The local instruction `pc` writes (a set it changes counts), if any.

@@ -5,9 +5,14 @@
 /// The differential tests run SPIN on it and compare verdicts and state counts with lockhunt's.
 public struct PromelaExport {
     public let program: Program
+    /// Whether each step runs a visible instruction and the local code after it, as `lockhunt
+    /// check --reduce fold` does (the default), or each local instruction is a step of its
+    /// own, as with `--reduce none`: the states are those of the search with that setting.
+    public let folding: Bool
 
-    public init(program: Program) {
+    public init(program: Program, folding: Bool = true) {
         self.program = program
+        self.folding = folding
     }
 
     /// The pan options that explore it the way lockhunt does: no partial-order reduction,
@@ -19,7 +24,7 @@ public struct PromelaExport {
         guard let initial = initialState() else { return renderInitialFault() }
 
         // Code first: it decides which helpers are needed.
-        let threads = program.threads.indices.map { ExportThread(sym: sym, thread: $0) }
+        let threads = program.threads.indices.map { ExportThread(sym: sym, thread: $0, folding: folding) }
         let writers = threads.map { PromelaThreadWriter($0) }
         var processes = ""
         for w in writers { processes += w.render() + "\n" }
@@ -57,14 +62,14 @@ public struct PromelaExport {
             "invalid end states, -A to ignore assertions; pan asks for -DVECTORSZ=N when the",
             "state is large.",
             "",
-            "Same states as lockhunt: every lockhunt step is one d_step (one visible operation and",
-            "the local code folded after it), program counters are the variables pc_THREAD, and",
-            "dead locals are zeroed at every resting point. The local code folded into steps is",
-            "C (c_code, one function per thread): SPIN caps a d_step at 2048 statements and the",
-            "migrate_pages() policies fold hundreds of local instructions into a step; locks,",
-            "flags, shared variables, waits and choices stay Promela. Without partial-order reduction",
-            "(-DNOREDUCE), pan's \"states, stored\" equals lockhunt's state count, with every",
-            "step that faults counted as no successor (see below).",
+        ] + granularity() + [
+            "Program counters are the variables pc_THREAD, and dead locals are zeroed at every",
+            "resting point. Local code is C (c_code, one function per thread): SPIN caps a",
+            "d_step at 2048 statements and the migrate_pages() policies fold hundreds of local",
+            "instructions into a step; locks, flags, shared variables, waits and choices stay",
+            "Promela. Without partial-order reduction (-DNOREDUCE), pan's \"states, stored\"",
+            "equals lockhunt's state count, with every step that faults counted as no successor",
+            "(see below).",
             "",
             "Verdicts:",
             "- A violation (failed assert, unlocking a folio that is not locked, NULL folio, index",
@@ -89,6 +94,19 @@ public struct PromelaExport {
         ]
         return "/*\n" + lines.map { " * " + PromelaExport.commentText($0) }.joined(separator: "\n")
             .replacingOccurrences(of: " * \n", with: " *\n") + "\n */\n\n"
+    }
+
+    /// The header's words on what a step is.
+    func granularity() -> [String] {
+        folding ? [
+            "Same states as lockhunt check --reduce fold (and --reduce none without it: export",
+            "--reduce none): every lockhunt step is one d_step, one visible operation and the",
+            "local code folded after it.",
+        ] : [
+            "Same states as lockhunt check --reduce none (export --reduce none): no folding, so",
+            "every instruction of a thread's local code is a d_step of its own, as is every",
+            "visible operation; only jumps are passed through.",
+        ]
     }
 
     // MARK: - Declarations
@@ -163,10 +181,10 @@ public struct PromelaExport {
         return Int64(bitPattern: raw)
     }
 
-    /// The initial state as the explorer starts from it (every thread's first local code
-    /// folded), or nil when that code already faults.
+    /// The initial state as the explorer starts from it (with folding, every thread's first
+    /// local code run), or nil when that code already faults.
     func initialState() -> [UInt64]? {
-        var machine = Machine(program)
+        var machine = Machine(program, folding: folding)
         defer { machine.release() }
         let s = UnsafeMutablePointer<UInt64>.allocate(capacity: program.wordsPerState)
         defer { s.deallocate() }

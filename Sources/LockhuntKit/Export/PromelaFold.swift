@@ -31,33 +31,33 @@ final class PromelaFold {
             switch t.op(pc) {
             case .finish: break
             case .choose(let targets): starts.formUnion(targets)
+            // Without folding, a local instruction's step is this code entered at it.
+            case _ where t.isLocalStep(pc): starts.insert(pc)
             default: starts.insert(pc + 1)
             }
         }
-        entries = starts.filter { $0 < t.info.codeCount && !t.isResting($0) }.sorted()
-        var seen = Set<Int>()
-        var work = entries
-        while let q = work.popLast() {
-            guard !seen.contains(q), q >= 0, q < t.info.codeCount, !t.isResting(q) else { continue }
-            seen.insert(q)
-            work.append(contentsOf: Analysis.successors(t.op(q), q))
-        }
-        pcs = seen.sorted()
+        entries = starts.filter { $0 < t.info.codeCount && (!t.isResting($0) || t.isLocalStep($0)) }.sorted()
+        pcs = reach(from: entries).sorted()
         if !entries.isEmpty { blocks = render() }
+    }
+
+    /// The instructions the local code entered at `starts` can run: the entries themselves (a
+    /// local step rests at its own pc) and the instructions after them up to a resting pc.
+    private func reach(from starts: [Int]) -> Set<Int> {
+        var seen = Set<Int>()
+        var work = starts.map { (pc: $0, entry: true) }
+        while let (q, entry) = work.popLast() {
+            guard !seen.contains(q), q >= 0, q < t.info.codeCount, entry || !t.isResting(q) else { continue }
+            seen.insert(q)
+            work.append(contentsOf: Analysis.successors(t.op(q), q).map { ($0, false) })
+        }
+        return seen
     }
 
     /// Whether the local code run from `start` can fault.
     func mayFault(from start: Int) -> Bool {
         if let known = faultFrom[start] { return known }
-        var seen = Set<Int>()
-        var work = [start]
-        var result = false
-        while let q = work.popLast(), !result {
-            guard !seen.contains(q), q >= 0, q < t.info.codeCount, !t.isResting(q) else { continue }
-            seen.insert(q)
-            if faulting.contains(q) { result = true }
-            work.append(contentsOf: Analysis.successors(t.op(q), q))
-        }
+        let result = !reach(from: [start]).isDisjoint(with: faulting)
         faultFrom[start] = result
         return result
     }

@@ -76,22 +76,26 @@ struct PromelaThreadWriter {
     }
 
     /// One step: the visible instruction at `pc` (or one branch of the choice there), then the
-    /// local code.
+    /// local code. Without folding, a local instruction's step is the local code entered at
+    /// `pc`, which runs that one instruction (and the jumps after it).
     func step(_ pc: Int, branch: (index: Int, count: Int, target: Int)?) -> String {
         let prefix = branch.map { "s\(pc)b\($0.index + 1)" } ?? "s\(pc)"
-        let start = branch?.target ?? pc + 1
+        let local = branch == nil && t.isLocalStep(pc)
+        let start = local ? pc : branch?.target ?? pc + 1
         let body = Body(prefix: prefix)
         var guardText = "\(pcName) == \(pc)"
         // The local code may fault after the visible instruction has written: keep a copy of
         // the state to go back to.
-        let foldFaults = !isResting(start) && fold.mayFault(from: start)
+        let foldFaults = (local || !isResting(start)) && fold.mayFault(from: start)
         if foldFaults { body.add("c_code { lhc_saved = now; }") }
-        if branch == nil, let extra = visibleStep(pc, into: body) { guardText += " && (\(extra))" }
-        // Locals that die right after the visible instruction.
-        for f in t.clears(from: pc, def: branch == nil ? t.defined(pc) : nil, to: start) {
-            for v in t.variables(of: f) { body.add("\(v) = 0") }
+        if !local {
+            if branch == nil, let extra = visibleStep(pc, into: body) { guardText += " && (\(extra))" }
+            // Locals that die right after the visible instruction.
+            for f in t.clears(from: pc, def: branch == nil ? t.defined(pc) : nil, to: start) {
+                for v in t.variables(of: f) { body.add("\(v) = 0") }
+            }
         }
-        if isResting(start) {
+        if !local && isResting(start) {
             body.add("\(pcName) = \(start)")
         } else if foldFaults {
             body.add("c_code { lhc_fault = \(fold.functionName)(\(start)); }")
@@ -139,6 +143,12 @@ struct PromelaThreadWriter {
             return "\(program.shared[v].name)\(i.map { "[\(program.render($0))]" } ?? "") = \(program.render(x))"
         case .assert(let c, let kind): return "\(kind)(\(program.render(c)))"
         case .choose: return callee == "nondet_bool" ? "nondet_bool()" : "either"
+        // Local code, a step of its own only without folding.
+        case .assign(let f, let x): return "\(program.fieldInfo[f].name) = \(program.render(x))"
+        case .setAdd(let f, let x): return "\(program.fieldInfo[f].name) += \(program.render(x))"
+        case .setRemove(let f, let x): return "\(program.fieldInfo[f].name) -= \(program.render(x))"
+        case .setClear(let f): return "\(program.fieldInfo[f].name) = {}"
+        case .branch(let c, _): return "if (\(program.render(c)))"
         default: return callee
         }
     }

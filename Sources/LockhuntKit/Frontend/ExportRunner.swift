@@ -8,6 +8,9 @@ public struct ExportOptions: Sendable {
     public var output: String? = nil
     /// Replace an existing output file.
     public var overwrite = false
+    /// Fold local code into the visible steps (`--reduce fold`, the default) or not
+    /// (`--reduce none`): the export has the states of `lockhunt check` with the same setting.
+    public var folding = true
 
     public init() {}
 }
@@ -44,7 +47,7 @@ public struct ExportRunner: Sendable {
             result.exitCode = .error
             return result
         }
-        result.text = PromelaExport(program: program).render()
+        result.text = PromelaExport(program: program, folding: options.folding).render()
         if let path = options.output {
             do {
                 if options.overwrite { try AtomicFile.replace(path, contents: result.text) }

@@ -44,6 +44,8 @@ struct EncodedInstruction {
     var flag: UInt8 = 0
     var value: UInt8 = 0
     var visible: Bool = false
+    /// Whether a thread rests here when local code is not folded (`IROp.rests(folding: false)`).
+    var restsUnfolded: Bool = false
     /// Destination / set / shared first field; -1 for none.
     var field: Int32 = -1
     /// Main expression, -1 for none.

@@ -131,6 +131,19 @@ public enum IROp: Sendable {
         }
     }
 
+    /// Whether a thread can rest at this instruction between steps. With folding (the default
+    /// reduction, `--reduce fold`) only visible instructions and the end are resting points:
+    /// a step runs one visible instruction and then the local code after it. Without folding
+    /// every instruction that computes something is a step of its own; jumps and
+    /// `count_vm_event()` change nothing but the pc, and are passed through as folding would.
+    public func rests(folding: Bool) -> Bool {
+        switch self {
+        case .finish: return true
+        case .jump, .countEvent: return false
+        default: return folding ? isVisible : true
+        }
+    }
+
     /// Can this instruction block the thread?
     public var isBlocking: Bool {
         switch self {

@@ -74,6 +74,7 @@ public final class Program: @unchecked Sendable {
         for ins in c.ir {
             var e = EncodedInstruction(op: .finish)
             e.visible = ins.op.isVisible
+            e.restsUnfolded = ins.op.rests(folding: false)
             switch ins.op {
             case .assign(let f, let x): e.op = .assign; e.field = Int32(f); e.expr = enc.encode(x)
             case .setAdd(let f, let x): e.op = .setAdd; e.field = Int32(f); e.expr = enc.encode(x)

@@ -27,7 +27,7 @@ enum CheckCommand: Command {
         OptionSpec(name: "--format", value: "text|json", help: "Output format (default text)"),
         OptionSpec(name: "--search", value: "bfs|dfs", help: "Breadth-first (default; shortest traces) or depth-first"),
         OptionSpec(name: "--all", value: nil, help: "Report every distinct finding, not only the first"),
-        OptionSpec(name: "--reduce", value: "none|por|sym|all", help: "State-space reductions that keep verdicts exact (default all; por = persistent,sleep)"),
+        OptionSpec(name: "--reduce", value: "none|fold|por|sym|all", help: "Reductions that keep verdicts exact (default all; fold = local code inside steps, por = persistent,sleep)"),
         OptionSpec(name: "--jobs", value: "N", help: "Threads for the search (default: one per core; the result is the same)"),
         OptionSpec(name: "--hash-compact", value: nil, help: "Keep states as 64-bit hashes: far less memory, a reported chance of a missed state"),
         OptionSpec(name: "--max-states", value: "N", help: "Stop after N states (verdict: incomplete)"),

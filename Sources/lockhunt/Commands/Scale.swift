@@ -4,7 +4,7 @@ import LockhuntKit
 enum ScaleCommand: Command {
     static let name = "scale"
     static let summary = "Verify a model at growing sizes, and past the budget give a static verdict where one holds"
-    static let usage = "lockhunt scale MODEL [--policy P] [--param-name NAME] [--from N] [--to N] [--time-limit SECONDS] [--max-memory SIZE] [--max-states N] [--reduce none|por|sym|all]"
+    static let usage = "lockhunt scale MODEL [--policy P] [--param-name NAME] [--from N] [--to N] [--time-limit SECONDS] [--max-memory SIZE] [--max-states N] [--reduce none|fold|por|sym|all]"
     static let details = """
     Sizes 2, 4, 6, 8, 12, 16, 24, 32, 48, 64, ... of the model's size parameter are checked
     exhaustively until one hits the budget (default 60 s and 8 GiB per size). Past the largest
@@ -27,7 +27,7 @@ enum ScaleCommand: Command {
         OptionSpec(name: "--time-limit", value: "SECONDS", help: "Budget of one exhaustive search (default 60)"),
         OptionSpec(name: "--max-memory", value: "SIZE", help: "Budget of one exhaustive search (default 8G)"),
         OptionSpec(name: "--max-states", value: "N", help: "Budget of one exhaustive search, in states (default none)"),
-        OptionSpec(name: "--reduce", value: "none|por|sym|all", help: "Reductions for the exhaustive searches (default all)"),
+        OptionSpec(name: "--reduce", value: "none|fold|por|sym|all", help: "Reductions for the exhaustive searches (default all)"),
     ]
 
     static func run(_ args: Arguments) throws -> ExitCode {

@@ -15,7 +15,9 @@ import LockhuntKit
 ///
 /// The state counts need lockhunt's full state space, as pan explores it without
 /// partial-order reduction (-DNOREDUCE): lockhunt's reductions are switched off for the count,
-/// and the reduced search (the default) must then find the same kinds of finding.
+/// and the reduced search must then find the same kinds of finding. Folding is compared as
+/// the export has it: with `folding`, lockhunt `--reduce fold` against the default export;
+/// without, `--reduce none` against `export --reduce none`, every local instruction a step.
 enum Differential {
     struct Report {
         var lockhuntStates: Int
@@ -27,17 +29,22 @@ enum Differential {
     }
 
     /// `mutate` changes the exported Promela first (to check that a broken export is caught).
-    static func compare(_ program: Program, mutate: (String) -> String = { $0 }) throws -> Report {
+    /// Thrown when lockhunt's search exceeds `maxStates`: too large to hand to SPIN.
+    struct TooLarge: Error {}
+
+    static func compare(_ program: Program, folding: Bool = true, maxStates: Int = 2_000_000,
+                        mutate: (String) -> String = { $0 }) throws -> Report {
         var options = SearchOptions()
         options.allFindings = true
-        options.maxStates = 2_000_000
-        options.reductions = .none
+        options.maxStates = maxStates
+        options.reductions = folding ? .folding : .none
         options.jobs = 1
         let search = Explorer(program: program, options: options).run()
+        if search.limit == .maxStates { throw TooLarge() }
         guard search.limit == nil else { throw SpinRunner.Failure(description: "lockhunt did not finish (\(search.limit!.rawValue))") }
         let deadlock = search.findings.contains { if case .deadlock = $0.kind { return true } else { return false } }
         let violation = search.findings.contains { if case .violation = $0.kind { return true } else { return false } }
-        let spin = try SpinRunner.run(promela: mutate(PromelaExport(program: program).render()), depth: search.stats.states)
+        let spin = try SpinRunner.run(promela: mutate(PromelaExport(program: program, folding: folding).render()), depth: search.stats.states)
 
         var mismatches: [String] = []
         // A fault in the threads' first local code leaves lockhunt with no state at all.
@@ -53,13 +60,15 @@ enum Differential {
         if deadlock && !violation && spin.invalidEndStates == 0 {
             mismatches.append("deadlock: lockhunt finds one, SPIN no invalid end state")
         }
+        // The other reductions on top, at the same granularity (FoldProjection.swift says how
+        // folding itself relates to no folding; ReductionTests checks it).
         var reducedOptions = options
-        reducedOptions.reductions = .all
+        reducedOptions.reductions = folding ? .all : Reductions.all.ofTheSearch
         let reduced = Explorer(program: program, options: reducedOptions).run()
         let reducedDeadlock = reduced.findings.contains { if case .deadlock = $0.kind { return true } else { return false } }
         let reducedViolation = reduced.findings.contains { if case .violation = $0.kind { return true } else { return false } }
         if reducedDeadlock != deadlock || reducedViolation != violation {
-            mismatches.append("reductions: lockhunt with --reduce all finds deadlock \(reducedDeadlock), violation \(reducedViolation); without, \(deadlock), \(violation)")
+            mismatches.append("reductions: lockhunt with --reduce \(reducedOptions.reductions.name) finds deadlock \(reducedDeadlock), violation \(reducedViolation); with \(options.reductions.name), \(deadlock), \(violation)")
         }
         return Report(lockhuntStates: search.stats.states, lockhuntDeadlock: deadlock, lockhuntViolation: violation,
                       spin: spin, mismatches: mismatches)

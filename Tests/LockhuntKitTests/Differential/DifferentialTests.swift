@@ -24,14 +24,16 @@ struct DifferentialTests {
         "\(what):\n  " + mismatches.joined(separator: "\n  ") + "\n--- model ---\n" + text + "--- end ---"
     }
 
-    static func compare(text: String, name: String, mutate: @escaping (String) -> String = { $0 }) -> (failure: String?, report: Differential.Report?) {
+    static func compare(text: String, name: String, folding: Bool = true,
+                        mutate: @escaping (String) -> String = { $0 }) -> (failure: String?, report: Differential.Report?) {
         let compiled = TestSupport.compile(text)
         guard let program = compiled.program else {
             return (describe(name, ["does not compile:\n" + compiled.printed], text), nil)
         }
         do {
-            let report = try Differential.compare(program, mutate: mutate)
-            return (report.mismatches.isEmpty ? nil : describe(name, report.mismatches, text), report)
+            let report = try Differential.compare(program, folding: folding, mutate: mutate)
+            let what = name + (folding ? "" : " (unfolded: check --reduce none, export --reduce none)")
+            return (report.mismatches.isEmpty ? nil : describe(what, report.mismatches, text), report)
         } catch {
             return (describe(name, ["\(error)"], text), nil)
         }
@@ -41,9 +43,10 @@ struct DifferentialTests {
     func randomModels() throws {
         try #require(SpinRunner.available, Comment(rawValue: SpinRunner.missing))
         let seed = DifferentialTests.seed
+        // Every other model without folding, on both sides: each local instruction a step.
         let results = Differential.parallel(DifferentialTests.models) { i in
             DifferentialTests.compare(text: DifferentialTests.generated(i, seed: seed),
-                                      name: "generated model \(i) (LOCKHUNT_DIFF_SEED=\(seed))")
+                                      name: "generated model \(i) (LOCKHUNT_DIFF_SEED=\(seed))", folding: i % 2 == 0)
         }
         let failures = results.compactMap(\.failure)
         #expect(failures.isEmpty, "\(failures.count) of \(results.count) models disagree; the first:\n\(failures.prefix(3).joined(separator: "\n\n"))")
@@ -67,8 +70,10 @@ struct DifferentialTests {
     func fixture(_ name: String) throws {
         try #require(SpinRunner.available, Comment(rawValue: SpinRunner.missing))
         let text = try String(contentsOfFile: TestSupport.fixture(name), encoding: .utf8)
-        let failure = DifferentialTests.compare(text: text, name: name).failure
-        #expect(failure == nil, "\(failure ?? "")")
+        for folding in [true, false] {
+            let failure = DifferentialTests.compare(text: text, name: name, folding: folding).failure
+            #expect(failure == nil, "\(failure ?? "")")
+        }
     }
 
     /// (scenario, policy) for every expectation of every scenario in Models/.
@@ -81,18 +86,28 @@ struct DifferentialTests {
         try #require(SpinRunner.available, Comment(rawValue: SpinRunner.missing))
         let cases = DifferentialTests.libraryCases
         #expect(!cases.isEmpty)
-        let failures = Differential.parallel(cases.count) { i -> String? in
-            let parts = cases[i].split(separator: " ").map(String.init)
+        // Each case folded (index 2k) and unfolded (2k + 1). Unfolded, data-folio-buffers has
+        // 9 million states: too many for pan's state vectors in CI, so a case over a million
+        // unfolded states is compared folded only.
+        let outcomes = Differential.parallel(2 * cases.count) { i -> (failure: String?, skipped: String?) in
+            let parts = cases[i / 2].split(separator: " ").map(String.init)
+            let folding = i % 2 == 0
+            let what = "\(parts[0]) under \(parts[1])" + (folding ? "" : ", unfolded")
             let compiled = TestSupport.compile(path: TestSupport.root + "/Models/scenarios/" + parts[0], policy: TestSupport.policy(parts[1]))
-            guard let program = compiled.program else { return "\(cases[i]) does not compile:\n\(compiled.printed)" }
+            guard let program = compiled.program else { return ("\(what) does not compile:\n\(compiled.printed)", nil) }
             do {
-                let r = try Differential.compare(program)
-                return r.mismatches.isEmpty ? nil : "\(parts[0]) under \(parts[1]):\n  " + r.mismatches.joined(separator: "\n  ")
+                let r = try Differential.compare(program, folding: folding, maxStates: folding ? 2_000_000 : 1_000_000)
+                return (r.mismatches.isEmpty ? nil : "\(what):\n  " + r.mismatches.joined(separator: "\n  "), nil)
+            } catch is Differential.TooLarge where !folding {
+                return (nil, parts[0])
             } catch {
-                return "\(cases[i]): \(error)"
+                return ("\(what): \(error)", nil)
             }
-        }.compactMap { $0 }
+        }
+        let failures = outcomes.compactMap(\.failure)
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+        let skipped = Set(outcomes.compactMap(\.skipped))
+        #expect(skipped.isSubset(of: ["data-folio-buffers.lh"]), "compared folded only: \(skipped.sorted())")
     }
 
     /// Makes every trylock in the exported model succeed, as a broken folio_trylock would.
