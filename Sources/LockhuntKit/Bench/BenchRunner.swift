@@ -32,9 +32,12 @@ public struct BenchMeasurement: Sendable {
 /// state) and on (reach), until each tool exceeds the budget.
 public struct BenchRunner {
     public enum Mode: String, Sendable, CaseIterable {
-        /// lockhunt `--reduce none --jobs 1`; pan `-DSAFETY -DNOREDUCE`.
+        /// lockhunt `--reduce none --jobs 1`; pan `-DSAFETY -DNOREDUCE` on `export --reduce none`:
+        /// no folding on either side, so the state counts are equal.
         case unreduced
-        /// lockhunt `--reduce all` on every core; pan `-DSAFETY` (its partial-order reduction).
+        /// lockhunt `--reduce all` on every core; pan `-DSAFETY` (its partial-order reduction) on
+        /// the folded export: SPIN gets lockhunt's folding too, which its statement merging
+        /// could not do across the loops of migrate_pages().
         case reduced
     }
 
@@ -209,6 +212,6 @@ public struct BenchRunner {
             return m
         }
         let pipeline = SpinPipeline(budgetSeconds: options.budgetSeconds, memoryLimitBytes: options.maxMemory, reduce: mode == .reduced)
-        return pipeline.run(promela: PromelaExport(program: program).render())
+        return pipeline.run(promela: PromelaExport(program: program, folding: mode == .reduced).render())
     }
 }

@@ -32,9 +32,9 @@ public struct BenchReport {
     func header(_ s: BenchRunner.Series) -> String {
         switch s.mode {
         case .unreduced:
-            return "\(s.family) under \(s.policy), reductions off: lockhunt --reduce none --jobs 1; pan -DSAFETY -DNOREDUCE\n"
+            return "\(s.family) under \(s.policy), reductions off: lockhunt --reduce none --jobs 1; pan -DSAFETY -DNOREDUCE on export --reduce none\n"
         case .reduced:
-            return "\(s.family) under \(s.policy), reductions on: lockhunt --reduce all (every core); pan -DSAFETY (partial-order reduction)\n"
+            return "\(s.family) under \(s.policy), reductions on: lockhunt --reduce all (every core); pan -DSAFETY (partial-order reduction) on the folded export\n"
         }
     }
 

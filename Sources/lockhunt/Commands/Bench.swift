@@ -10,9 +10,11 @@ enum BenchCommand: Command {
     Each family (default Models/bench) runs under each policy its 'expect' lines name, at
     N = 2, 4, 6, 8, 12, 16, 24, 32, ... up to --to, by lockhunt and by SPIN on the exported
     Promela model, until each exceeds the budget (default 60 s and 8 GiB per run). With
-    reductions off on both sides (lockhunt --reduce none --jobs 1; pan -DSAFETY -DNOREDUCE) the
-    state counts are equal and the figures compare raw speed and memory per state; with
-    reductions on (lockhunt --reduce all on every core; pan -DSAFETY) they compare reach. Then
+    reductions off on both sides (lockhunt --reduce none --jobs 1; pan -DSAFETY -DNOREDUCE on
+    export --reduce none: no folding either) the state counts are equal and the figures compare
+    raw speed and memory per state; with reductions on (lockhunt --reduce all on every core;
+    pan -DSAFETY on the folded export, so SPIN has lockhunt's folding as well as its own
+    partial-order reduction) they compare reach. Then
     the gate over Models is timed. Progress goes to stderr; docs/PERFORMANCE.md keeps a run.
     exit: 0 done, 2 usage error.
     """
