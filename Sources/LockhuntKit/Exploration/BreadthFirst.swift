@@ -138,7 +138,10 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
             buffer.deallocate()
         }
         func path(_ i: Int) -> [[UInt64]] { store.pathStates(to: i) }
-        func finish(_ limit: SearchLimit?) -> (SearchStats, [RawFinding], SearchLimit?) {
+        // The merge loop's mutable state is passed, not captured: a variable a nested function
+        // captures lives in a box whose every access is checked for exclusivity at run time.
+        func finish(_ limit: SearchLimit?, _ stats: SearchStats, _ log: FindingLog, _ sleep: SleepSets) -> (SearchStats, [RawFinding], SearchLimit?) {
+            var stats = stats
             stats.states = store.count
             stats.seconds = clock.elapsed
             stats.bytes = store.bytes + sleep.bytes
@@ -197,13 +200,15 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
                 // Merge in order, as the sequential search would have gone.
                 var k = 0
                 var d = 0, f = 0
+                // Read once per chunk: each read of a class's stored array is checked at run time.
+                let deadlocks = o.deadlocks, faults = o.faults
                 for (state, successorEnd, complete) in o.expanded {
-                    while d < o.deadlocks.count && o.deadlocks[d].state == state {
-                        let dl = o.deadlocks[d]
+                    while d < deadlocks.count && deadlocks[d].state == state {
+                        let dl = deadlocks[d]
                         d += 1
                         if !log.wants(dl.signature) { continue }
                         log.add(RawFinding(kind: .deadlock(dl.threads), path: path(state)), signature: dl.signature)
-                        if !options.allFindings { return finish(nil) }
+                        if !options.allFindings { return finish(nil, stats, log, sleep) }
                     }
                     if pendingViolation != nil { k = successorEnd; continue }
                     // Counted state by state, so that stopping in the middle of a chunk counts
@@ -220,12 +225,12 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
                         }
                         k += 1
                         if isNew {
-                            if let m = options.maxStates, store.count > m { return finish(.maxStates) }
-                            if store.count >= StateStore.maxStates { return finish(.maxStates) }
+                            if let m = options.maxStates, store.count > m { return finish(.maxStates, stats, log, sleep) }
+                            if store.count >= StateStore.maxStates { return finish(.maxStates, stats, log, sleep) }
                         }
                     }
-                    while f < o.faults.count && o.faults[f].state == state {
-                        let ft = o.faults[f]
+                    while f < faults.count && faults[f].state == state {
+                        let ft = faults[f]
                         f += 1
                         let sig = FindingLog.faultSignature(ft.fault)
                         if !log.wants(sig) || (!options.allFindings && pendingViolation != nil) { continue }
@@ -240,9 +245,9 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
                 lock.unlock()
 
                 let elapsed = clock.elapsed
-                if let t = options.timeLimit, elapsed >= t { return finish(.timeLimit) }
-                if let m = options.maxMemory, store.bytes + sleep.bytes > m { return finish(.maxMemory) }
-                if let stop = options.shouldStop, stop() { return finish(.interrupted) }
+                if let t = options.timeLimit, elapsed >= t { return finish(.timeLimit, stats, log, sleep) }
+                if let m = options.maxMemory, store.bytes + sleep.bytes > m { return finish(.maxMemory, stats, log, sleep) }
+                if let stop = options.shouldStop, stop() { return finish(.interrupted, stats, log, sleep) }
                 if let report = options.progress, elapsed - lastReport >= 0.5 {
                     lastReport = elapsed
                     report(SearchProgress(states: store.count, transitions: stats.transitions, depth: level,
@@ -253,11 +258,11 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
             // state of this level; the level's deadlock checks are done, so report it now.
             if let v = pendingViolation {
                 log.add(v.finding, signature: v.signature)
-                return finish(nil)
+                return finish(nil, stats, log, sleep)
             }
             start = end
             level += 1
         }
-        return finish(nil)
+        return finish(nil, stats, log, sleep)
     }
 }
