@@ -485,8 +485,11 @@ struct Machine {
     /// instruction but jumps and `count_vm_event()` without.
     @inline(__always)
     func rests(_ i: EncodedInstruction) -> Bool {
-        folding ? i.visible || i.op == .finish : i.restsUnfolded
+        folding ? Machine.restsFolded(i) : i.restsUnfolded
     }
+
+    @inline(__always)
+    static func restsFolded(_ i: EncodedInstruction) -> Bool { i.visible || i.op == .finish }
 
     /// Runs thread `t`'s invisible instructions from `pc` until the next visible one (or its
     /// end), stores the pc there, and clears the thread's dead locals.
@@ -531,12 +534,11 @@ struct Machine {
     mutating func localCodeFaults(_ s: UnsafePointer<UInt64>, _ t: Int, scratch: UnsafeMutablePointer<UInt64>) -> Bool {
         var pc = self.pc(s, t)
         let base = Int(threadCodeStart[t])
-        let i = ins[base + pc]
-        if i.visible || i.op == .finish { return false }
+        if Machine.restsFolded(ins[base + pc]) { return false }
         let kept = fault
         defer { fault = kept }
         scratch.update(from: s, count: words)
-        while !(ins[base + pc].visible || ins[base + pc].op == .finish) {
+        while !Machine.restsFolded(ins[base + pc]) {
             guard let next = runLocal(scratch, t, pc) else { return true }
             pc = next
         }

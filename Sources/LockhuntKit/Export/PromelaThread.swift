@@ -85,9 +85,11 @@ struct PromelaThreadWriter {
         let body = Body(prefix: prefix)
         var guardText = "\(pcName) == \(pc)"
         // The local code may fault after the visible instruction has written: keep a copy of
-        // the state to go back to.
+        // the state to go back to. A local step runs one instruction, whose checks all come
+        // before its write: when it faults nothing has changed, and no copy is needed (copying
+        // a state vector of a kilobyte at every step would only slow SPIN down).
         let foldFaults = (local || !isResting(start)) && fold.mayFault(from: start)
-        if foldFaults { body.add("c_code { lhc_saved = now; }") }
+        if foldFaults && !local { body.add("c_code { lhc_saved = now; }") }
         if !local {
             if branch == nil, let extra = visibleStep(pc, into: body) { guardText += " && (\(extra))" }
             // Locals that die right after the visible instruction.
@@ -99,7 +101,7 @@ struct PromelaThreadWriter {
             body.add("\(pcName) = \(start)")
         } else if foldFaults {
             body.add("c_code { lhc_fault = \(fold.functionName)(\(start)); }")
-            body.add("if :: c_expr { lhc_fault } -> c_code { now = lhc_saved; }; assert(false) :: else -> skip fi")
+            body.add("if :: c_expr { lhc_fault } -> \(local ? "" : "c_code { now = lhc_saved; }; ")assert(false) :: else -> skip fi")
         } else {
             body.add("c_code { \(fold.functionName)(\(start)); }")
         }
