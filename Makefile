@@ -40,8 +40,9 @@ fuzz:
 	@echo "fuzz run: $(FUZZ_ITERATIONS) inputs, LOCKHUNT_FUZZ_SEED=$(SEED)"
 	LOCKHUNT_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) LOCKHUNT_FUZZ_SEED=$(SEED) $(SWIFT) test -c $(CONFIG) --filter FuzzTests
 
-# lockhunt beside SPIN on the families of Models/bench at growing N, reductions off and on
-# (60 s and 8 GiB per run; about an hour on 2 cores), then the gate timed. The report
+# lockhunt beside SPIN on the families of Models/bench at growing N, reductions off, on with
+# SPIN given lockhunt's folding, and on with each tool's own (60 s and 8 GiB per run; about
+# 80 minutes on 2 cores), then the gate timed. The report
 # is printed and kept in bench-results.txt; docs/PERFORMANCE.md holds a run and reads it.
 BENCH_ARGS ?=
 bench: build deps

@@ -127,6 +127,33 @@ struct BenchTests {
         #expect(text.split(separator: "\n").contains { $0.hasPrefix("4 ") && $0.contains(" deadlock") }, "\(text)")
     }
 
+    @Test("reductions on, SPIN runs twice: given lockhunt's folding, and with its own reductions alone on the unfolded model")
+    func spinWithItsOwnReductions() throws {
+        try #require(Subprocess.which("spin") != nil && Subprocess.which("gcc") != nil,
+                     "spin or gcc is not installed; run .ci/deps (apt-get install -y spin gcc)")
+        #expect(BenchRunner.Mode.unreduced.spinSetup == (folding: false, partialOrder: false))
+        #expect(BenchRunner.Mode.reduced.spinSetup == (folding: true, partialOrder: true))
+        #expect(BenchRunner.Mode.ownReductions.spinSetup == (folding: false, partialOrder: true))
+        var o = BenchRunner.Options(lockhunt: TestSupport.binary)
+        o.inputs = [TestSupport.root + "/Models/bench/migrators.lh"]
+        o.policies = ["v5"]
+        o.to = 2
+        o.gateModels = nil
+        let report = try BenchRunner(options: o).run().get()
+        #expect(report.series.map(\.mode) == [.unreduced, .reduced, .ownReductions])
+        let rows = try report.series.map { try #require($0.rows.first) }
+        let counts = try rows.map { (try #require($0.lockhunt?.states), try #require($0.spin?.states)) }
+        let (unreduced, reduced, own) = (counts[0], counts[1], counts[2])
+        // lockhunt runs the same search in both reduced series.
+        #expect(reduced.0 == own.0 && reduced.0 < unreduced.0)
+        // SPIN's reduction does not stand in for folding: on the unfolded model it keeps every
+        // state (the claim docs/PERFORMANCE.md makes), given folding it has far fewer.
+        #expect(own.1 == unreduced.1 && unreduced.1 == unreduced.0, "\(counts)")
+        #expect(reduced.1 < own.1, "\(counts)")
+        let text = BenchReport().render(report, machine: "test machine")
+        #expect(text.contains("migrators under v5, reductions on, each tool its own: lockhunt --reduce all (every core); pan -DSAFETY (partial-order reduction) on export --reduce none"))
+    }
+
     @Test("a size the model cannot have shows the model's error in the table, not just 'error'")
     func modelErrorAtSize() throws {
         var o = BenchRunner.Options(lockhunt: TestSupport.binary)

@@ -29,7 +29,8 @@ public struct BenchMeasurement: Sendable {
 
 /// `make bench`: the families of `Models/bench/` at growing sizes, each size run by lockhunt and
 /// by SPIN on the exported model, with reductions off on both sides (raw speed and memory per
-/// state) and on (reach), until each tool exceeds the budget.
+/// state) and on (reach: SPIN once with lockhunt's folding, once with its own reductions only),
+/// until each tool exceeds the budget.
 public struct BenchRunner {
     public enum Mode: String, Sendable, CaseIterable {
         /// lockhunt `--reduce none --jobs 1`; pan `-DSAFETY -DNOREDUCE` on `export --reduce none`:
@@ -39,6 +40,22 @@ public struct BenchRunner {
         /// the folded export: SPIN gets lockhunt's folding too, which its statement merging
         /// could not do across the loops of migrate_pages().
         case reduced
+        /// lockhunt `--reduce all` on every core; pan `-DSAFETY` on `export --reduce none`: the
+        /// model of the unreduced comparison, each tool with only its own reductions.
+        case ownReductions = "own"
+
+        /// lockhunt's search: its reductions and search threads.
+        func lockhuntArguments(jobs: Int) -> [String] {
+            self == .unreduced ? ["--reduce", "none", "--jobs", "1"] : ["--reduce", "all", "--jobs", "\(jobs)"]
+        }
+        /// SPIN's side: whether the export folds local code, and whether pan reduces.
+        public var spinSetup: (folding: Bool, partialOrder: Bool) {
+            switch self {
+            case .unreduced: return (false, false)
+            case .reduced: return (true, true)
+            case .ownReductions: return (false, true)
+            }
+        }
     }
 
     public struct Options: Sendable {
@@ -171,9 +188,8 @@ public struct BenchRunner {
 
     func runLockhunt(_ model: String, _ policy: PolicyRef, _ n: Int, _ mode: Mode) -> BenchMeasurement {
         var m = BenchMeasurement(tool: "lockhunt")
-        let jobs = mode == .unreduced ? 1 : options.jobs
-        let args = ["check", model, "--policy", policy.path, "--param", "N=\(n)", "--reduce", mode == .unreduced ? "none" : "all",
-                    "--jobs", "\(jobs)", "--format", "json", "--no-trace", "--quiet",
+        let args = ["check", model, "--policy", policy.path, "--param", "N=\(n)"] + mode.lockhuntArguments(jobs: options.jobs)
+            + ["--format", "json", "--no-trace", "--quiet",
                     "--time-limit", "\(Int(options.budgetSeconds))", "--max-memory", "\(options.maxMemory)"]
         let r = Subprocess.run(options.lockhunt, args, timeout: options.budgetSeconds + 30)
         m.wallSeconds = r.seconds
@@ -211,7 +227,8 @@ public struct BenchRunner {
             m.note = "model error: \(errors.prefix(200))"
             return m
         }
-        let pipeline = SpinPipeline(budgetSeconds: options.budgetSeconds, memoryLimitBytes: options.maxMemory, reduce: mode == .reduced)
-        return pipeline.run(promela: PromelaExport(program: program, folding: mode == .reduced).render())
+        let setup = mode.spinSetup
+        let pipeline = SpinPipeline(budgetSeconds: options.budgetSeconds, memoryLimitBytes: options.maxMemory, reduce: setup.partialOrder)
+        return pipeline.run(promela: PromelaExport(program: program, folding: setup.folding).render())
     }
 }

@@ -35,6 +35,8 @@ public struct BenchReport {
             return "\(s.family) under \(s.policy), reductions off: lockhunt --reduce none --jobs 1; pan -DSAFETY -DNOREDUCE on export --reduce none\n"
         case .reduced:
             return "\(s.family) under \(s.policy), reductions on: lockhunt --reduce all (every core); pan -DSAFETY (partial-order reduction) on the folded export\n"
+        case .ownReductions:
+            return "\(s.family) under \(s.policy), reductions on, each tool its own: lockhunt --reduce all (every core); pan -DSAFETY (partial-order reduction) on export --reduce none\n"
         }
     }
 

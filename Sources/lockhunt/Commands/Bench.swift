@@ -5,22 +5,23 @@ import LockhuntKit
 enum BenchCommand: Command {
     static let name = "bench"
     static let summary = "Measure lockhunt beside SPIN on the benchmark families at growing sizes (make bench)"
-    static let usage = "lockhunt bench [DIR|MODEL...] [--policy P]... [--mode unreduced|reduced|both] [--budget SECONDS] [--max-memory SIZE] [--to N] [--output FILE]"
+    static let usage = "lockhunt bench [DIR|MODEL...] [--policy P]... [--mode unreduced|reduced|own|all] [--budget SECONDS] [--max-memory SIZE] [--to N] [--output FILE]"
     static let details = """
     Each family (default Models/bench) runs under each policy its 'expect' lines name, at
     N = 2, 4, 6, 8, 12, 16, 24, 32, ... up to --to, by lockhunt and by SPIN on the exported
     Promela model, until each exceeds the budget (default 60 s and 8 GiB per run). With
     reductions off on both sides (lockhunt --reduce none --jobs 1; pan -DSAFETY -DNOREDUCE on
     export --reduce none: no folding either) the state counts are equal and the figures compare
-    raw speed and memory per state; with reductions on (lockhunt --reduce all on every core;
-    pan -DSAFETY on the folded export, so SPIN has lockhunt's folding as well as its own
-    partial-order reduction) they compare reach. Then
-    the gate over Models is timed. Progress goes to stderr; docs/PERFORMANCE.md keeps a run.
+    raw speed and memory per state; with reductions on (lockhunt --reduce all on every core)
+    they compare reach, twice: pan -DSAFETY on the folded export (reduced: SPIN has lockhunt's
+    folding as well as its own partial-order reduction) and on export --reduce none (own: each
+    tool with its own reductions on the same model). Then the gate over Models is timed.
+    Progress goes to stderr; docs/PERFORMANCE.md keeps a run.
     exit: 0 done, 2 usage error.
     """
     static let options: [OptionSpec] = [
         OptionSpec(name: "--policy", value: "NAME", help: "Only this policy (repeatable; default: each family's expectations)", repeatable: true),
-        OptionSpec(name: "--mode", value: "unreduced|reduced|both", help: "Which comparison (default both)"),
+        OptionSpec(name: "--mode", value: "unreduced|reduced|own|all", help: "Which comparison (default all three)"),
         OptionSpec(name: "--budget", value: "SECONDS", help: "Time per run (default 60)"),
         OptionSpec(name: "--max-memory", value: "SIZE", help: "Memory per run (default 8G)"),
         OptionSpec(name: "--from", value: "N", help: "Smallest size (default 2)"),
@@ -37,11 +38,13 @@ enum BenchCommand: Command {
         if !args.positional.isEmpty { o.inputs = args.positional }
         let policies = args.values["--policy"] ?? []
         if !policies.isEmpty { o.policies = policies }
-        switch args.string("--mode") ?? "both" {
-        case "both": o.modes = BenchRunner.Mode.allCases
-        case "unreduced": o.modes = [.unreduced]
-        case "reduced": o.modes = [.reduced]
-        case let m: throw UsageError(message: "invalid --mode '\(m)': expected unreduced, reduced or both")
+        switch args.string("--mode") ?? "all" {
+        case "all": o.modes = BenchRunner.Mode.allCases
+        case let m:
+            guard let mode = BenchRunner.Mode(rawValue: m) else {
+                throw UsageError(message: "invalid --mode '\(m)': expected unreduced, reduced, own or all")
+            }
+            o.modes = [mode]
         }
         o.budgetSeconds = try args.positiveSeconds("--budget") ?? 60
         o.maxMemory = try args.byteSize("--max-memory") ?? 8 << 30
