@@ -2,9 +2,10 @@
 /// any deadlock or fault met. Written by one worker, read by the merger, then reused.
 final class ChunkOutput {
     let words: Int
-    /// The buffers and counters written for every successor, behind a pointer: each write to a
-    /// stored `var` of a class is checked for exclusive access at run time, which cost 8 % of an
-    /// unreduced search when they were plain properties (docs/PERFORMANCE.md, "Reading a profile").
+    /// The buffers and counters written for every successor, and the lists written for every
+    /// state, behind a pointer: each access to a stored `var` of a class is checked for exclusive
+    /// access at run time, which cost 8 % of an unreduced search when the buffers were plain
+    /// properties, and 5 % of a depth-first one when the lists still were (docs/PERFORMANCE.md).
     private struct Buffers {
         /// Successor states, back to back.
         var states: UnsafeMutablePointer<UInt64>
@@ -18,6 +19,9 @@ final class ChunkOutput {
         var count = 0
         var transitions = 0
         var completedRuns = 0
+        var expanded: [(state: Int, successorEnd: Int, complete: Bool)] = []
+        var deadlocks: [(state: Int, threads: [Int], signature: [Int])] = []
+        var faults: [(state: Int, thread: Int, fault: Fault, choice: Int)] = []
     }
     private let b: UnsafeMutablePointer<Buffers>
 
@@ -35,11 +39,19 @@ final class ChunkOutput {
     /// Per expanded state (in order): its index, where its successors end, and whether every
     /// thread had finished there (a complete run). A state expanded again because threads woke
     /// in it (sleep sets) appears again, never as complete.
-    var expanded: [(state: Int, successorEnd: Int, complete: Bool)] = []
+    var expanded: [(state: Int, successorEnd: Int, complete: Bool)] { b.pointee.expanded }
     /// Deadlocks and faults, rare: state index, and what.
-    var deadlocks: [(state: Int, threads: [Int], signature: [Int])] = []
+    var deadlocks: [(state: Int, threads: [Int], signature: [Int])] { b.pointee.deadlocks }
     /// For a fault in a choice, `choice` is the (first) faulting branch.
-    var faults: [(state: Int, thread: Int, fault: Fault, choice: Int)] = []
+    var faults: [(state: Int, thread: Int, fault: Fault, choice: Int)] { b.pointee.faults }
+    var hasDeadlocks: Bool { !b.pointee.deadlocks.isEmpty }
+    var hasFaults: Bool { !b.pointee.faults.isEmpty }
+
+    /// `state` is expanded: its successors are those committed so far.
+    @inline(__always)
+    func noteExpanded(_ state: Int, complete: Bool) { b.pointee.expanded.append((state, b.pointee.count, complete)) }
+    func noteDeadlock(_ state: Int, threads: [Int], signature: [Int]) { b.pointee.deadlocks.append((state, threads, signature)) }
+    func noteFault(_ state: Int, thread: Int, fault: Fault, choice: Int) { b.pointee.faults.append((state, thread, fault, choice)) }
     init(words: Int) {
         self.words = words
         let capacity = 256
@@ -63,9 +75,9 @@ final class ChunkOutput {
         b.pointee.count = 0
         b.pointee.transitions = 0
         b.pointee.completedRuns = 0
-        expanded.removeAll(keepingCapacity: true)
-        deadlocks.removeAll(keepingCapacity: true)
-        faults.removeAll(keepingCapacity: true)
+        b.pointee.expanded.removeAll(keepingCapacity: true)
+        if hasDeadlocks { b.pointee.deadlocks.removeAll(keepingCapacity: true) }
+        if hasFaults { b.pointee.faults.removeAll(keepingCapacity: true) }
     }
 
     /// Room for `n` more successors.
@@ -164,11 +176,11 @@ struct Expander {
                 rest &= rest - 1
                 threads.append(t)
             }
-            out.deadlocks.append((index, threads, FindingLog.deadlockSignature(threads) { machine.globalPC(s, $0) }))
+            out.noteDeadlock(index, threads: threads, signature: FindingLog.deadlockSignature(threads) { machine.globalPC(s, $0) })
         }
         if masks.unfinished == 0 { out.completedRuns += 1 }
         guard expand else {
-            out.expanded.append((index, out.count, masks.unfinished == 0))
+            out.noteExpanded(index, complete: masks.unfinished == 0)
             return
         }
         var chosen = masks.enabled
@@ -181,7 +193,7 @@ struct Expander {
         }
         let fallback = chosen != masks.enabled ? masks.enabled & ~sleep : 0
         successors(index, s, threads: chosen & ~sleep, fallback: fallback, sleep: sleep, into: out)
-        out.expanded.append((index, out.count, masks.unfinished == 0))
+        out.noteExpanded(index, complete: masks.unfinished == 0)
     }
 
     /// Expands state `index` again, met with a smaller sleep set after its first expansion: the
@@ -189,7 +201,7 @@ struct Expander {
     mutating func expandWoken(_ index: Int, _ s: UnsafePointer<UInt64>, threads: UInt64, sleep: UInt64, into out: ChunkOutput) {
         accessKnown = 0
         successors(index, s, threads: threads, fallback: 0, sleep: sleep, into: out)
-        out.expanded.append((index, out.count, false))
+        out.noteExpanded(index, complete: false)
     }
 
     /// Every successor of `threads` in `s`, each with the sleep set it inherits. `fallback`: the
@@ -225,7 +237,7 @@ struct Expander {
             let n = machine.step(s, t, succ)
             if n < 0 || machine.faultedBranches > 0 {
                 // A fault; when only some branches of a choice fault, the others still move.
-                out.faults.append((index, t, machine.fault, machine.faultedBranches > 0 ? machine.faultedChoice : 0))
+                out.noteFault(index, thread: t, fault: machine.fault, choice: machine.faultedBranches > 0 ? machine.faultedChoice : 0)
                 faulted = true
                 if !allFindings { break }
                 if n < 0 { continue }

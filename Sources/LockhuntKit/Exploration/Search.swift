@@ -369,7 +369,7 @@ public struct Explorer {
                 done[index] = true
                 expander.expand(index, cur, expand: !deepEnough, sleep: sleepSets ? sleep[index] : 0, into: out)
             }
-            for dl in out.deadlocks where log.wants(dl.signature) {
+            for dl in out.hasDeadlocks ? out.deadlocks : [] where log.wants(dl.signature) {
                 log.add(RawFinding(kind: .deadlock(dl.threads), path: path(index)), signature: dl.signature)
                 if !options.allFindings { return finish(nil) }
             }
@@ -388,7 +388,7 @@ public struct Explorer {
                     if store.count >= StateStore.maxStates { return finish(.maxStates) }
                 }
             }
-            for ft in out.faults {
+            for ft in out.hasFaults ? out.faults : [] {
                 let sig = FindingLog.faultSignature(ft.fault)
                 if !log.wants(sig) { continue }
                 var f = RawFinding(kind: .violation(ft.fault), path: path(index))
