@@ -64,6 +64,7 @@ extension Compiler {
             }
         }
         placeFlags(changing: true)
+        let narrowed = options.narrowLocals ? narrowedLocals() : [:]
         for v in shared {
             for k in 0..<v.count {
                 placed[v.firstField + k] = a.allocate(width: widthOf(v.type), signed: v.type == .int)
@@ -89,11 +90,17 @@ extension Compiler {
             }
             a.jump(to: start)
             var marks: [Int] = []
+            var position = 0
             for event in allocationLogs[t] {
                 switch event {
                 case .allocate(let f):
                     let type = fieldInfo[f].type
-                    placed[f] = a.allocate(width: widthOf(type), signed: type == .int)
+                    if let r = narrowed[Slot(template: threads[t].template, position: position)] {
+                        placed[f] = a.allocate(width: r.width, signed: r.signed)
+                    } else {
+                        placed[f] = a.allocate(width: widthOf(type), signed: type == .int)
+                    }
+                    position += 1
                 case .push: marks.append(a.mark)
                 case .pop: a.release(to: marks.removeLast())
                 }

@@ -7,6 +7,9 @@ public struct CompileOptions: Sendable {
     /// The cost exploration needs it to count the locks a migrator holds; verdict searches do
     /// not, and go faster without it.
     public var trackFolioOwners = false
+    /// Give int locals that only hold constants, truth values or copies of such locals just the
+    /// bits those values need (LocalRanges.swift). Off only to test that it changes nothing.
+    public var narrowLocals = true
 
     public init() {}
 }
