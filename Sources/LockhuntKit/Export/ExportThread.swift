@@ -32,13 +32,7 @@ final class ExportThread {
     }
 
     /// The local instruction `pc` writes (a set it changes counts), if any.
-    func defined(_ pc: Int) -> FieldID? {
-        switch op(pc) {
-        case .assign(let f, _), .load(let f, _), .setAdd(let f, _), .setRemove(let f, _), .setClear(let f): return f
-        case .folioTrylock(_, let d), .trylockBuffer(_, let d), .testClearFolioFlag(_, _, let d): return d
-        default: return nil
-        }
-    }
+    func defined(_ pc: Int) -> FieldID? { op(pc).definedLocal }
 
     /// Locals to zero on the edge from `pc` to `next`: live before `pc` or written by it, and
     /// dead at `next`. Zeroing on every edge keeps "a dead local is 0" true at every point, so

@@ -52,14 +52,6 @@ struct HeldLocks {
                 return nil
             }
         }
-        /// The field a step gives a new value.
-        func assignedField(_ op: IROp) -> FieldID? {
-            switch op {
-            case .assign(let f, _), .load(let f, _), .setAdd(let f, _), .setRemove(let f, _), .setClear(let f): return f
-            case .folioTrylock(_, let d?), .trylockBuffer(_, let d?), .testClearFolioFlag(_, _, let d?): return d
-            default: return nil
-            }
-        }
 
         reached = [Bool](repeating: false, count: n)
         if n > 0 { reached[0] = true }
@@ -81,7 +73,7 @@ struct HeldLocks {
             case .assign(let g, .local(let f, _)):
                 if let prev = copyOf[g], prev != f { notCopy.insert(g) } else { copyOf[g] = f }
             default:
-                if let g = assignedField(op(pc)) { notCopy.insert(g) }
+                if let g = op(pc).definedLocal { notCopy.insert(g) }
             }
         }
         for g in notCopy { copyOf[g] = nil }
@@ -108,7 +100,7 @@ struct HeldLocks {
                     }
                     if case .assign(let g, .local) = op(pc), copyOf[g] != nil {
                         s.remove(g)
-                    } else if let f = assignedField(op(pc)) {
+                    } else if let f = op(pc).definedLocal {
                         for g in copyOf.keys where g != f && canonical(g) == canonical(f) { s.insert(g) }
                     }
                     for x in successors(pc) {
@@ -127,7 +119,7 @@ struct HeldLocks {
         /// The field a step gives a new value; a copy gives its source's value, which is no change.
         func definedField(_ op: IROp) -> FieldID? {
             if case .assign(let g, .local) = op, copyOf[g] != nil { return nil }
-            return assignedField(op)
+            return op.definedLocal
         }
 
         /// The expression's canonical text and the variables it reads; nil when it reads

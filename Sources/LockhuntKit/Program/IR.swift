@@ -191,6 +191,19 @@ extension CExpr {
 }
 
 extension IROp {
+    /// The local the instruction writes, if any (a set it adds to or removes from counts). No
+    /// default case: a new instruction must say whether it writes a local, since the analyses
+    /// that bound or follow locals (liveness in the export, held locks, narrowed ints) rely on it.
+    var definedLocal: FieldID? {
+        switch self {
+        case .assign(let f, _), .load(let f, _), .setAdd(let f, _), .setRemove(let f, _), .setClear(let f): return f
+        case .folioTrylock(_, let d), .trylockBuffer(_, let d), .testClearFolioFlag(_, _, let d): return d
+        case .branch, .jump, .assert, .folioLock, .folioUnlock, .lockBuffer, .unlockBuffer, .setFolioFlag, .setBufferFlag,
+             .waitFolioFlagClear, .waitEvent, .store, .choose, .countEvent, .finish:
+            return nil
+        }
+    }
+
     /// Calls `body` on each expression the instruction holds.
     func forEachExpression(_ body: (CExpr) -> Void) {
         switch self {
