@@ -32,6 +32,7 @@ struct CommandLineTests {
         (["check", "--policy", "v55", loopBH], "no policy 'v55'"),
         (["check", "--policy"], "option '--policy' needs a value"),
         (["replay"], "no trace given"),
+        (["bench", "--mode", "both"], "invalid --mode 'both': expected unreduced, reduced, own or all"),
     ])
     func usageErrors(_ args: [String], _ message: String) {
         let r = TestSupport.lockhunt(args)

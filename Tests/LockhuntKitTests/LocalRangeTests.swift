@@ -17,7 +17,7 @@ struct LocalRangeTests {
 
     /// The fields of `thread` named `name`, as (width, signed).
     static func widths(_ p: Program, _ name: String, thread: String) -> [String] {
-        p.fieldInfo.indices.filter { p.fieldInfo[$0].name == name && p.threads[max(0, p.fieldInfo[$0].thread)].name == thread && p.fieldInfo[$0].thread >= 0 }
+        p.fieldInfo.indices.filter { p.fieldInfo[$0].thread >= 0 && p.fieldInfo[$0].name == name && p.threads[p.fieldInfo[$0].thread].name == thread }
             .map { "\(p.fields[$0].width)\(p.fields[$0].signed ? "s" : "u")" }
     }
 

@@ -90,17 +90,12 @@ extension Compiler {
             }
             a.jump(to: start)
             var marks: [Int] = []
-            var position = 0
             for event in allocationLogs[t] {
                 switch event {
                 case .allocate(let f):
                     let type = fieldInfo[f].type
-                    if let r = narrowed[Slot(template: threads[t].template, position: position)] {
-                        placed[f] = a.allocate(width: r.width, signed: r.signed)
-                    } else {
-                        placed[f] = a.allocate(width: widthOf(type), signed: type == .int)
-                    }
-                    position += 1
+                    let (width, signed) = narrowed[f] ?? (widthOf(type), type == .int)
+                    placed[f] = a.allocate(width: width, signed: signed)
                 case .push: marks.append(a.mark)
                 case .pop: a.release(to: marks.removeLast())
                 }

@@ -17,35 +17,29 @@
 /// so their layouts stay identical, as symmetry's bit-for-bit swaps need. Threads of different
 /// declarations are grouped by symmetry only when their widths agree (Symmetry.swift).
 extension Compiler {
-    struct Slot: Hashable {
-        var template: Int
-        var position: Int
-    }
-
-    /// Narrowed slots: width and signedness.
-    func narrowedLocals() -> [Slot: (width: Int, signed: Bool)] {
-        // Each int local's slot.
+    /// The narrowed int locals: width and signedness by field.
+    func narrowedLocals() -> [FieldID: (width: Int, signed: Bool)] {
+        /// Where a local sits in its declaration's layout: copies share the slot's range.
+        struct Slot: Hashable {
+            var template: Int
+            var position: Int
+        }
         var slotOf: [FieldID: Slot] = [:]
         for (t, log) in allocationLogs.enumerated() {
             var position = 0
-            for event in log {
-                if case .allocate(let f) = event {
-                    if fieldInfo[f].type == .int { slotOf[f] = Slot(template: threads[t].template, position: position) }
-                    position += 1
-                }
+            for case .allocate(let f) in log {
+                if fieldInfo[f].type == .int { slotOf[f] = Slot(template: threads[t].template, position: position) }
+                position += 1
             }
         }
         var range: [Slot: ClosedRange<Int64>] = [:]
-        var unbounded = Set<Slot>()
         for slot in slotOf.values { range[slot] = 0...0 }
+        var unbounded = Set<Slot>()
         /// The values `e` can have, or nil when the analysis does not bound them.
         func values(_ e: CExpr) -> ClosedRange<Int64>? {
             switch e {
             case .constant(let v, _): return v...v
-            case .local(let g, let t):
-                if t == .bool { return 0...1 }
-                guard t == .int, let slot = slotOf[g], !unbounded.contains(slot) else { return nil }
-                return range[slot]
+            case .local(let g, .int): return slotOf[g].flatMap { unbounded.contains($0) ? nil : range[$0] }
             case .ternary(_, let a, let b):
                 guard let x = values(a), let y = values(b) else { return nil }
                 return min(x.lowerBound, y.lowerBound)...max(x.upperBound, y.upperBound)
@@ -56,12 +50,13 @@ extension Compiler {
         var changed = true
         while changed {
             changed = false
-            func write(_ f: FieldID?, _ r: ClosedRange<Int64>?) {
-                guard let f, let slot = slotOf[f], !unbounded.contains(slot) else { return }
-                guard let r else {
+            for ins in ir {
+                guard let f = ins.op.definedLocal, let slot = slotOf[f], !unbounded.contains(slot) else { continue }
+                // Only an assignment can be bounded; a load, a trylock's or test-and-clear's result is not.
+                guard case .assign(_, let e) = ins.op, let r = values(e) else {
                     unbounded.insert(slot)
                     changed = true
-                    return
+                    continue
                 }
                 let old = range[slot]!
                 let new = min(old.lowerBound, r.lowerBound)...max(old.upperBound, r.upperBound)
@@ -70,28 +65,14 @@ extension Compiler {
                     changed = true
                 }
             }
-            for ins in ir {
-                switch ins.op {
-                case .assign(let f, let e): write(f, values(e))
-                case .load(let f, _): write(f, nil)
-                case .folioTrylock(_, let d), .trylockBuffer(_, let d), .testClearFolioFlag(_, _, let d): write(d, nil)
-                default: break
-                }
-            }
         }
-        var out: [Slot: (width: Int, signed: Bool)] = [:]
+        var widths: [Slot: (width: Int, signed: Bool)] = [:]
         for (slot, r) in range where !unbounded.contains(slot) {
-            guard r.lowerBound >= IntRange.min && r.upperBound <= IntRange.max else { continue }
-            var width = 1
-            if r.lowerBound >= 0 {
-                while (Int64(1) << Int64(width)) - 1 < r.upperBound { width += 1 }
-                out[slot] = (width, false)
-            } else {
-                while -(Int64(1) << Int64(width - 1)) > r.lowerBound || (Int64(1) << Int64(width - 1)) - 1 < r.upperBound { width += 1 }
-                out[slot] = (width, true)
-            }
-            if width >= IntRange.bits { out[slot] = nil }
+            let signed = r.lowerBound < 0
+            // Two's complement holds -2^(w-1) ... 2^(w-1) - 1: the magnitude bits of the larger end, plus the sign.
+            let width = signed ? bitsFor(Int(max(-r.lowerBound - 1, r.upperBound))) + 1 : bitsFor(Int(r.upperBound))
+            if width < IntRange.bits { widths[slot] = (width, signed) }
         }
-        return out
+        return slotOf.compactMapValues { widths[$0] }
     }
 }
