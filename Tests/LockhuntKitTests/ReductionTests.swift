@@ -137,6 +137,17 @@ struct ReductionTests {
         }
     }
 
+    @Test("sleep sets count their memory as reserved by doubling, so the statistics repeat run after run")
+    func sleepSetBytes() {
+        // Array.capacity includes the allocator's rounding, which once made two identical
+        // searches in one process report 64 bytes apart.
+        for (n, reserved) in [(0, 0), (1, 1), (3, 4), (100, 128), (1024, 1024), (1025, 2048)] {
+            var sets = SleepSets()
+            for i in 0..<n { _ = sets.meet(i, isNew: true, incoming: UInt64(i)) }
+            #expect(sets.bytes == reserved * 8, "\(n) states")
+        }
+    }
+
     @Test("sleep sets: a state met again with fewer threads asleep expands the woken ones")
     func sleepSetsWake() throws {
         var sets = SleepSets()

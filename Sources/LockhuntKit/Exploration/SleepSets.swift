@@ -49,7 +49,8 @@ public struct SleepSets: Sendable {
         public init(threads: UInt64, sleep: UInt64) { self.threads = threads; self.sleep = sleep }
     }
 
-    var bytes: Int { masks.capacity * 8 }
+    /// Bytes held, as reserved by doubling (see `doublingCapacity`): the same for the same input.
+    public var bytes: Int { doublingCapacity(masks.count) * 8 }
 
     public subscript(_ i: Int) -> UInt64 { masks[i] }
 

@@ -72,7 +72,7 @@ final class CompactStore: VisitedStore {
         next.deallocate()
     }
 
-    var bytes: Int { (tableMask + 1) * 8 + parents.capacity * 4 + labels.capacity * 2 + (peakLevelStates + nextCapacity) * words * 8 }
+    var bytes: Int { (tableMask + 1) * 8 + doublingCapacity(parents.count) * 4 + doublingCapacity(labels.count) * 2 + (peakLevelStates + nextCapacity) * words * 8 }
 
     /// The chance that some state was never explored because its hash equalled another's.
     var omissionProbability: Double {
