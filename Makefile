@@ -43,7 +43,7 @@ fuzz:
 # lockhunt beside SPIN on the families of Models/bench at growing N, reductions off, on with
 # SPIN given lockhunt's folding, and on with each tool's own (60 s and 8 GiB per run; about
 # 80 minutes on 2 cores), then the gate timed. The report
-# is printed and kept in bench-results.txt; docs/PERFORMANCE.md holds a run and reads it.
+# is printed and kept in bench-results.txt; docs/BENCH-RUNS.md keeps runs, docs/PERFORMANCE.md reads them.
 BENCH_ARGS ?=
 bench: build deps
 	$(BIN) bench Models/bench --output bench-results.txt $(BENCH_ARGS)

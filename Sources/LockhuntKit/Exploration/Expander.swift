@@ -5,7 +5,7 @@ final class ChunkOutput {
     /// The buffers and counters written for every successor, and the lists written for every
     /// state, behind a pointer: each access to a stored `var` of a class is checked for exclusive
     /// access at run time, which cost 8 % of an unreduced search when the buffers were plain
-    /// properties, and 5 % of a depth-first one when the lists still were (docs/PERFORMANCE.md).
+    /// properties, and 5 % of a depth-first one when the lists still were (docs/PERFORMANCE-HISTORY.md).
     private struct Buffers {
         /// Successor states, back to back.
         var states: UnsafeMutablePointer<UInt64>

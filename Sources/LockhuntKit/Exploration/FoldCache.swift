@@ -5,7 +5,7 @@ import Foundation
 /// thread's own locals, task flags and pc. So its result is a function of the thread, the pc it
 /// starts from and the locals live there; without reductions, the same thread folds the same
 /// local code from the same locals in every interleaving of the others, and interpreting it
-/// again was the largest share of the search's time (docs/PERFORMANCE.md, "Profile").
+/// again was the largest share of the search's time (docs/PERFORMANCE.md, "Reading a profile").
 ///
 /// The key is the thread, the start pc and the thread's local bits masked to those live at the
 /// start (the liveness masks of Analysis.swift): a dead local is never read before being written,

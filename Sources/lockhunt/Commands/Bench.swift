@@ -16,7 +16,7 @@ enum BenchCommand: Command {
     they compare reach, twice: pan -DSAFETY on the folded export (reduced: SPIN has lockhunt's
     folding as well as its own partial-order reduction) and on export --reduce none (own: each
     tool with its own reductions on the same model). Then the gate over Models is timed.
-    Progress goes to stderr; docs/PERFORMANCE.md keeps a run.
+    Progress goes to stderr; docs/BENCH-RUNS.md keeps runs.
     exit: 0 done, 2 usage error.
     """
     static let options: [OptionSpec] = [
