@@ -11,7 +11,9 @@ let package = Package(
     ],
     targets: [
         // The pipeline: Language -> Program -> Exploration -> Findings -> Traces/Reports.
-        .target(name: "LockhuntKit"),
+        .target(name: "LockhuntKit", dependencies: ["CPrefetch"]),
+        // One inline function: a cache prefetch hint for the visited set (Swift has none).
+        .target(name: "CPrefetch"),
         // The command line stays thin: argument parsing and one file per subcommand.
         .executableTarget(name: "lockhunt", dependencies: ["LockhuntKit"]),
         .testTarget(

@@ -216,6 +216,9 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
                     stats.transitions += successorEnd - k
                     if complete { stats.completedRuns += 1 }
                     while k < successorEnd {
+                        // The slot of a successor a few inserts on, so that the probes' cache
+                        // misses overlap (CPrefetch.h).
+                        if k + StateStore.prefetchDistance < o.count { store.prefetch(hash: o.hashes[k + StateStore.prefetchDistance]) }
                         let (i, isNew) = store.insert(o.state(k), hash: o.hashes[k], parent: o.parents[k], label: o.labels[k])
                         // A state expanded already (before `end`) expands its woken threads in
                         // the next level; a later one just starts with the smaller sleep set.

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// What a breadth-first search needs from the set of visited states: insert with a known hash,
 /// read the states of the level being expanded, and rebuild the path to a state.
 protocol VisitedStore: AnyObject, SendableMetatype {
@@ -10,6 +12,8 @@ protocol VisitedStore: AnyObject, SendableMetatype {
     /// Copies a state of the level being expanded (or, for the exact store, any state), whole.
     func load(_ i: Int, into s: UnsafeMutablePointer<UInt64>)
     func insert(_ s: UnsafePointer<UInt64>, hash: UInt64, parent: Int, label: UInt16) -> (index: Int, isNew: Bool)
+    /// A hint that a state with this hash will be inserted soon (StateStore.prefetch).
+    func prefetch(hash: UInt64)
     /// The states `start..<end` are the next level to expand; those before it are done.
     func beginLevel(start: Int, end: Int)
     /// The states from the initial one to state `i`.
@@ -78,6 +82,10 @@ final class CompactStore: VisitedStore {
     var omissionProbability: Double {
         let n = Double(count)
         return min(1, n * (n - 1) / 2 / 18_446_744_073_709_551_616.0)
+    }
+
+    func prefetch(hash: UInt64) {
+        lh_prefetch(table + (Int(truncatingIfNeeded: (hash | 1) >> 1) & tableMask))
     }
 
     func load(_ i: Int, into s: UnsafeMutablePointer<UInt64>) {
