@@ -84,6 +84,15 @@ struct Arguments {
         return d
     }
 
+    /// `--max-memory SIZE` for a search; without it, three quarters of what this machine allows
+    /// (MachineMemory), shared by `share` searches running at once, so that a search too large
+    /// for the machine ends "incomplete" with its statistics instead of being killed by the
+    /// kernel. `isDefault` lets the command say where the limit came from.
+    func memoryLimit(share: Int = 1) throws -> (bytes: Int?, isDefault: Bool) {
+        if let b = try byteSize("--max-memory") { return (b, false) }
+        return (MachineMemory.current().map { $0.defaultSearchLimit / max(1, share) }, true)
+    }
+
     /// `--max-memory 8G`, `512M`, or bytes.
     func byteSize(_ name: String) throws -> Int? {
         guard let v = string(name) else { return nil }

@@ -83,6 +83,40 @@ struct LimitsTests {
         #expect(bad.status == 2 && bad.stderr.contains("invalid --max-memory 'lots'"))
     }
 
+    /// A fake machine: `/proc/self/cgroup` and the control group files under a folder.
+    static func machine(cgroup: String, files: [String: String]) -> String {
+        let root = TestSupport.temporaryDirectory()
+        for (path, text) in files.merging(["/proc/self/cgroup": cgroup], uniquingKeysWith: { a, _ in a }) {
+            try? FileManager.default.createDirectory(atPath: root + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: root + path, contents: Data(text.utf8))
+        }
+        return root
+    }
+
+    @Test("without --max-memory a search may hold 3/4 of the physical memory or of a smaller control group limit")
+    func defaultMemoryLimit() {
+        let gib = 1 << 30
+        // cgroup v2, limited: the group's memory.max wins over the physical memory.
+        let v2 = LimitsTests.machine(cgroup: "0::/ci.slice/job\n", files: ["/sys/fs/cgroup/ci.slice/job/memory.max": "4294967296\n"])
+        let limited = MachineMemory.current(root: v2, physical: 24 * gib)
+        #expect(limited == MachineMemory(bytes: 4 * gib, source: "control group limit"))
+        #expect(limited?.defaultSearchLimit == 3 * gib)
+        // "max" is no limit; nor is v1's page-rounded Int.max; a larger limit than the machine
+        // has is not believed either.
+        for (cgroup, files) in [("0::/\n", ["/sys/fs/cgroup/memory.max": "max\n"]),
+                                ("4:memory:/job\n0::/\n", ["/sys/fs/cgroup/memory/job/memory.limit_in_bytes": "9223372036854771712\n"]),
+                                ("4:cpu,memory:/\n", ["/sys/fs/cgroup/memory/memory.limit_in_bytes": "\(64 * gib)\n"])] {
+            let m = MachineMemory.current(root: LimitsTests.machine(cgroup: cgroup, files: files), physical: 24 * gib)
+            #expect(m == MachineMemory(bytes: 24 * gib, source: "physical memory"), "\(cgroup)")
+        }
+        // cgroup v1, limited, the group mounted at the root as in a container.
+        let v1 = LimitsTests.machine(cgroup: "9:memory:/docker/abc\n", files: ["/sys/fs/cgroup/memory/memory.limit_in_bytes": "\(2 * gib)\n"])
+        #expect(MachineMemory.current(root: v1, physical: 24 * gib)?.bytes == 2 * gib)
+        // This machine: something, and no more than it has.
+        let here = MachineMemory.current()
+        #expect(here != nil && here!.bytes > 0 && here!.defaultSearchLimit < here!.bytes)
+    }
+
     /// The report without what a clock decides.
     static func untimed(_ text: String) -> String {
         text.replacingOccurrences(of: #", time [0-9.]+ s, [0-9,.]+[kM]? states/s"#, with: "", options: .regularExpression)

@@ -4,7 +4,7 @@ import LockhuntKit
 enum CheckCommand: Command {
     static let name = "check"
     static let summary = "Explore every interleaving of a model and report deadlocks and violations"
-    static let usage = "lockhunt check MODEL... [--policy NAME|FILE|all] [--param K=V]... [--trace-dir DIR] [--format text|json] [--max-states N] [--time-limit SECONDS]"
+    static let usage = "lockhunt check MODEL... [--policy NAME|FILE|all] [--param K=V]... [--trace-dir DIR] [--format text|json] [--max-states N] [--time-limit SECONDS] [--max-memory SIZE]"
     static let details = """
     Each finding gets a shortest counterexample (breadth-first search), reordered to the fewest
     context switches and without steps of threads that play no part (--no-minimise keeps it as
@@ -32,7 +32,7 @@ enum CheckCommand: Command {
         OptionSpec(name: "--hash-compact", value: nil, help: "Keep states as 64-bit hashes: far less memory, a reported chance of a missed state"),
         OptionSpec(name: "--max-states", value: "N", help: "Stop after N states (verdict: incomplete)"),
         OptionSpec(name: "--time-limit", value: "SECONDS", help: "Stop after this long (verdict: incomplete)"),
-        OptionSpec(name: "--max-memory", value: "SIZE", help: "Stop when the state store reaches SIZE, e.g. 8G (verdict: incomplete)"),
+        OptionSpec(name: "--max-memory", value: "SIZE", help: "Stop when the search holds SIZE, e.g. 8G (verdict: incomplete; default: 3/4 of the machine's memory)"),
         OptionSpec(name: "--quiet", value: nil, help: "No progress line on stderr"),
     ]
 
@@ -63,7 +63,8 @@ enum CheckCommand: Command {
         }
         options.search.maxStates = try args.positiveInt("--max-states")
         options.search.timeLimit = try args.positiveSeconds("--time-limit")
-        options.search.maxMemory = try args.byteSize("--max-memory")
+        let memory = try args.memoryLimit()
+        options.search.maxMemory = memory.bytes
         let progress = Progress(enabled: Terminal.stderrIsTerminal && !args.has("--quiet"))
         options.search.progress = progress.report
         Interrupt.install()
@@ -90,6 +91,9 @@ enum CheckCommand: Command {
                     Output.out("\(r.policy.map { "\(r.scenario) under policy \($0)" } ?? r.scenario): error: the model could not be loaded\n")
                 } else {
                     Output.out(report.render(r))
+                    if case .incomplete(.maxMemory) = r.outcome, memory.isDefault, let m = MachineMemory.current() {
+                        Output.out("  the memory limit was the default, \(Format.bytes(m.defaultSearchLimit)): 3/4 of this machine's \(m.source) (\(Format.bytes(m.bytes))); set another with --max-memory SIZE\n")
+                    }
                 }
                 if i < pairs.count - 1 { Output.out("\n") }
             }

@@ -5,7 +5,7 @@ import LockhuntKit
 enum ExplainCommand: Command {
     static let name = "explain"
     static let summary = "Show the static lock-order graph (lockdep-style) and settle each cycle with the explorer"
-    static let usage = "lockhunt explain MODEL [--policy NAME|FILE] [--param K=V]... [--max-states N] [--time-limit SECONDS]"
+    static let usage = "lockhunt explain MODEL [--policy NAME|FILE] [--param K=V]... [--max-states N] [--time-limit SECONDS] [--max-memory SIZE]"
     static let details = """
     Lists every "B taken while holding A" the compiled model allows, folio and buffer locks
     alike, with where B is taken and where A was; a lock that a task must release but another
@@ -21,6 +21,7 @@ enum ExplainCommand: Command {
         OptionSpec(name: "--param", value: "K=V", help: "Override a model parameter (repeatable)", repeatable: true),
         OptionSpec(name: "--max-states", value: "N", help: "Stop the search after N states (cycles left undecided)"),
         OptionSpec(name: "--time-limit", value: "SECONDS", help: "Stop the search after this long (cycles left undecided)"),
+        OptionSpec(name: "--max-memory", value: "SIZE", help: "Stop the search when it holds SIZE (default: 3/4 of the machine's memory)"),
     ]
 
     static func run(_ args: Arguments) throws -> ExitCode {
@@ -34,6 +35,7 @@ enum ExplainCommand: Command {
         options.params = try args.params()
         options.search.maxStates = try args.positiveInt("--max-states")
         options.search.timeLimit = try args.positiveSeconds("--time-limit")
+        options.search.maxMemory = try args.memoryLimit().bytes
         if options.policy == "all" { throw UsageError(message: "explain takes one policy, not 'all'") }
         let pairs: [(String, PolicyRef?)]
         switch CheckRunner(options: options).pairs() {

@@ -29,6 +29,7 @@ enum GateCommand: Command {
         OptionSpec(name: "--jobs", value: "N", help: "Checks run at once (default: one per core)"),
         OptionSpec(name: "--time-limit", value: "SECONDS", help: "Per check; a check that hits it fails the gate as incomplete"),
         OptionSpec(name: "--max-states", value: "N", help: "Per check; likewise"),
+        OptionSpec(name: "--max-memory", value: "SIZE", help: "Per check; likewise (default: 3/4 of the machine's memory, shared by the checks at once)"),
     ]
 
     static func run(_ args: Arguments) throws -> ExitCode {
@@ -45,6 +46,7 @@ enum GateCommand: Command {
         if let j = try args.positiveInt("--jobs") { options.jobs = j }
         options.search.timeLimit = try args.positiveSeconds("--time-limit")
         options.search.maxStates = try args.positiveInt("--max-states")
+        options.search.maxMemory = try args.memoryLimit(share: options.jobs).bytes
         Interrupt.install()
         options.search.shouldStop = Interrupt.poll
         let result = GateRunner(options: options).run()
