@@ -1,3 +1,4 @@
+import Foundation
 import LockhuntKit
 
 /// One option a command accepts.
@@ -90,7 +91,14 @@ struct Arguments {
     /// kernel. `isDefault` lets the command say where the limit came from.
     func memoryLimit(share: Int = 1) throws -> (bytes: Int?, isDefault: Bool) {
         if let b = try byteSize("--max-memory") { return (b, false) }
-        return (MachineMemory.current().map { $0.defaultSearchLimit / max(1, share) }, true)
+        return (Arguments.machineMemory().map { $0.defaultSearchLimit / max(1, share) }, true)
+    }
+
+    /// This machine's memory. `LOCKHUNT_SYSTEM_ROOT` names a folder to read `proc/self/cgroup`
+    /// and `sys/fs/cgroup` from instead of `/`: the tests' fake control group, which is how they
+    /// reach the default limit without filling the machine.
+    static func machineMemory() -> MachineMemory? {
+        MachineMemory.current(root: ProcessInfo.processInfo.environment["LOCKHUNT_SYSTEM_ROOT"] ?? "")
     }
 
     /// `--max-memory 8G`, `512M`, or bytes.

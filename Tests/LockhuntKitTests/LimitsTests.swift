@@ -117,6 +117,35 @@ struct LimitsTests {
         #expect(here != nil && here!.bytes > 0 && here!.defaultSearchLimit < here!.bytes)
     }
 
+    @Test("without --max-memory, check stops at the default limit and says where it came from; a given limit is the user's")
+    func defaultLimitThroughBinary() {
+        let dir = TestSupport.temporaryDirectory()
+        let model = TestSupport.writeModel(LimitsTests.huge, in: dir)
+        // A control group of 8 MiB: the default is 6 MiB, far below this machine's memory.
+        let env = ["LOCKHUNT_SYSTEM_ROOT": LimitsTests.machine(cgroup: "0::/\n", files: ["/sys/fs/cgroup/memory.max": "\(8 << 20)\n"])]
+        // The time limit only keeps a broken default from filling the machine: with the default
+        // the search stops within a second.
+        let r = TestSupport.lockhunt(["check", model, "--reduce", "none", "--trace-dir", dir, "--time-limit", "20"], environment: env)
+        #expect(r.status == 3, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("INCOMPLETE: the search stopped at --max-memory"), "\(r.stdout)")
+        #expect(r.stdout.contains("the memory limit was the default, 6.0 MiB: 3/4 of this machine's control group limit (8.0 MiB)"), "\(r.stdout)")
+        let given = TestSupport.lockhunt(["check", model, "--reduce", "none", "--trace-dir", dir, "--max-memory", "4M"], environment: env)
+        #expect(given.status == 3 && !given.stdout.contains("the memory limit was the default"), "\(given.stdout)")
+        // explain's search (all reductions) has the same default: counters on one shared
+        // variable, of different lengths, so that neither partial-order reduction nor symmetry
+        // shrinks them.
+        let shared = TestSupport.writeModel("""
+        shared int a;
+        thread t1 { for (int i = 0; i < 60; i++) a = a + 1; }
+        thread t2 { for (int i = 0; i < 61; i++) a = a + 1; }
+        thread t3 { for (int i = 0; i < 62; i++) a = a + 1; }
+        thread t4 { for (int i = 0; i < 63; i++) a = a + 1; }
+
+        """, name: "shared.lh", in: dir)
+        let explained = TestSupport.lockhunt(["explain", shared, "--time-limit", "20"], environment: env)
+        #expect(explained.status == 3 && explained.stdout.contains("stopped at max-memory"), "\(explained.stdout)\(explained.stderr)")
+    }
+
     /// The report without what a clock decides.
     static func untimed(_ text: String) -> String {
         text.replacingOccurrences(of: #", time [0-9.]+ s, [0-9,.]+[kM]? states/s"#, with: "", options: .regularExpression)

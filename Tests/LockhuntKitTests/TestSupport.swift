@@ -117,11 +117,13 @@ enum TestSupport {
         var stderr: String
     }
 
-    /// Runs the lockhunt binary with `args` in `cwd`, with `input` (if any) as standard input.
-    static func lockhunt(_ args: [String], cwd: String = root, input: String? = nil) -> RunResult {
+    /// Runs the lockhunt binary with `args` in `cwd`, with `input` (if any) as standard input and
+    /// `environment` added to the test's own.
+    static func lockhunt(_ args: [String], cwd: String = root, input: String? = nil, environment: [String: String] = [:]) -> RunResult {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         p.currentDirectoryURL = URL(fileURLWithPath: cwd)
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
