@@ -115,8 +115,12 @@ final class StateStore {
     /// ahead of inserting it (CPrefetch.h). A hint only: a rehash in between costs a miss.
     @inline(__always)
     func prefetch(hash h: UInt64) {
-        lh_prefetch(table + (Int(truncatingIfNeeded: h & 0xFFFF_FFFF) & tableMask))
+        lh_prefetch(table + home(h & 0xFFFF_FFFF))
     }
+
+    /// The slot where probing for a state with this tag (its hash's low 32 bits) starts.
+    @inline(__always)
+    private func home(_ tag: UInt64) -> Int { Int(truncatingIfNeeded: tag) & tableMask }
 
     /// Adds `s` unless present. Returns its index and whether it was new.
     @inline(__always)
@@ -131,7 +135,7 @@ final class StateStore {
             precondition(s[w] == tail[w - storedWords], "a flag laid out as constant changed (Compiler.changedFlags)")
         }
         let tag = h & 0xFFFF_FFFF
-        var slot = Int(truncatingIfNeeded: tag) & tableMask
+        var slot = home(tag)
         while true {
             let v = table[slot]
             if v == 0 { break }
@@ -170,7 +174,7 @@ final class StateStore {
         table.initialize(repeating: 0, count: size)
         tableMask = size - 1
         for i in 0..<oldSize where old[i] != 0 {
-            var slot = Int(truncatingIfNeeded: old[i] & 0xFFFF_FFFF) & tableMask
+            var slot = home(old[i] & 0xFFFF_FFFF)
             while table[slot] != 0 { slot = (slot + 1) & tableMask }
             table[slot] = old[i]
         }

@@ -85,8 +85,13 @@ final class CompactStore: VisitedStore {
     }
 
     func prefetch(hash: UInt64) {
-        lh_prefetch(table + (Int(truncatingIfNeeded: (hash | 1) >> 1) & tableMask))
+        lh_prefetch(table + home(hash | 1))
     }
+
+    /// The slot where probing for `key` (a hash with its low bit set, 0 marking an empty slot)
+    /// starts.
+    @inline(__always)
+    private func home(_ key: UInt64) -> Int { Int(truncatingIfNeeded: key >> 1) & tableMask }
 
     func load(_ i: Int, into s: UnsafeMutablePointer<UInt64>) {
         let from = i >= nextStart ? next + (i - nextStart) * words : current + (i - currentStart) * words
@@ -95,7 +100,7 @@ final class CompactStore: VisitedStore {
 
     func insert(_ s: UnsafePointer<UInt64>, hash: UInt64, parent: Int, label: UInt16) -> (index: Int, isNew: Bool) {
         let key = hash | 1  // 0 marks an empty slot
-        var slot = Int(truncatingIfNeeded: key >> 1) & tableMask
+        var slot = home(key)
         while true {
             let v = table[slot]
             if v == 0 { break }
@@ -125,7 +130,7 @@ final class CompactStore: VisitedStore {
         table.initialize(repeating: 0, count: oldSize * 2)
         tableMask = oldSize * 2 - 1
         for i in 0..<oldSize where old[i] != 0 {
-            var slot = Int(truncatingIfNeeded: old[i] >> 1) & tableMask
+            var slot = home(old[i])
             while table[slot] != 0 { slot = (slot + 1) & tableMask }
             table[slot] = old[i]
         }
