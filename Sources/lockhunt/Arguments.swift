@@ -88,10 +88,12 @@ struct Arguments {
     /// `--max-memory SIZE` for a search; without it, three quarters of what this machine allows
     /// (MachineMemory), shared by `share` searches running at once, so that a search too large
     /// for the machine ends "incomplete" with its statistics instead of being killed by the
-    /// kernel. `isDefault` lets the command say where the limit came from.
-    func memoryLimit(share: Int = 1) throws -> (bytes: Int?, isDefault: Bool) {
-        if let b = try byteSize("--max-memory") { return (b, false) }
-        return (Arguments.machineMemory().map { $0.defaultSearchLimit / max(1, share) }, true)
+    /// kernel. `defaultFrom` is the machine whose default applies (nil when the user gave one),
+    /// so that the command can say where the limit came from.
+    func memoryLimit(share: Int = 1) throws -> (bytes: Int?, defaultFrom: MachineMemory?) {
+        if let b = try byteSize("--max-memory") { return (b, nil) }
+        let machine = Arguments.machineMemory()
+        return (machine?.defaultSearchLimit(sharedBy: share), machine)
     }
 
     /// This machine's memory. `LOCKHUNT_SYSTEM_ROOT` names a folder to read `proc/self/cgroup`

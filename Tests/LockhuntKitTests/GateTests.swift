@@ -58,6 +58,20 @@ struct GateTests {
         #expect(before == after)
     }
 
+    @Test("without --max-memory the gate's checks share the machine's default limit: on a tiny machine they end incomplete and fail the gate")
+    func defaultMemoryLimit() throws {
+        let dir = try GateTests.sandbox(only: ["loop-bh"])
+        // A control group of 1 MiB: less than any search's visited set starts with.
+        let root = LimitsTests.machine(cgroup: "0::/\n", files: ["/sys/fs/cgroup/memory.max": "\(1 << 20)\n"])
+        let r = TestSupport.lockhunt(["gate", "--no-matrix"], cwd: dir, environment: ["LOCKHUNT_SYSTEM_ROOT": root])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("incomplete (stopped by max-memory)"), "\(r.stdout)")
+        #expect(r.stdout.contains("the memory limit was the default"), "\(r.stdout)")
+        // A limit given on the command line replaces the default.
+        let given = TestSupport.lockhunt(["gate", "--no-matrix", "--max-memory", "1G"], cwd: dir, environment: ["LOCKHUNT_SYSTEM_ROOT": root])
+        #expect(given.status == 0, "\(given.stdout)\(given.stderr)")
+    }
+
     @Test("letting upstream batch in SYNC_LIGHT fails the gate, naming the scenario, the policy and the new trace")
     func regressionCaught() throws {
         let dir = try GateTests.sandbox(only: ["loop-bh"])

@@ -101,6 +101,7 @@ struct LimitsTests {
         let limited = MachineMemory.current(root: v2, physical: 24 * gib)
         #expect(limited == MachineMemory(bytes: 4 * gib, source: "control group limit"))
         #expect(limited?.defaultSearchLimit == 3 * gib)
+        #expect(limited?.defaultSearchLimit(sharedBy: 2) == 3 * gib / 2 && limited?.defaultSearchLimit(sharedBy: 0) == 3 * gib)
         // "max" is no limit; nor is v1's page-rounded Int.max; a larger limit than the machine
         // has is not believed either.
         for (cgroup, files) in [("0::/\n", ["/sys/fs/cgroup/memory.max": "max\n"]),

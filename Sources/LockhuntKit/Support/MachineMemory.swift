@@ -23,6 +23,17 @@ public struct MachineMemory: Equatable, Sendable {
     /// count does not include (a breadth-first level's buffers, the runtime) and for the machine.
     public var defaultSearchLimit: Int { bytes / 4 * 3 }
 
+    /// The default limit of each of `n` searches running at once (the gate's checks).
+    public func defaultSearchLimit(sharedBy n: Int) -> Int { defaultSearchLimit / max(1, n) }
+
+    /// What a report says when the default limit stopped a search (one of `n` at once), and how
+    /// to choose another.
+    public func defaultLimitNote(sharedBy n: Int = 1) -> String {
+        let each = n > 1 ? ", shared by \(n) checks at once" : ""
+        return "the memory limit was the default, \(Format.bytes(defaultSearchLimit(sharedBy: n))): 3/4 of this machine's " +
+            "\(source) (\(Format.bytes(bytes)))\(each); set another with --max-memory SIZE"
+    }
+
     /// This machine's, read from `/proc/self/cgroup`, the control group files under `root` and
     /// the physical memory `physical` (nil: sysconf's).
     public static func current(root: String = "", physical: Int? = nil) -> MachineMemory? {

@@ -91,9 +91,7 @@ enum CheckCommand: Command {
                     Output.out("\(r.policy.map { "\(r.scenario) under policy \($0)" } ?? r.scenario): error: the model could not be loaded\n")
                 } else {
                     Output.out(report.render(r))
-                    if case .incomplete(.maxMemory) = r.outcome, memory.isDefault, let m = Arguments.machineMemory() {
-                        Output.out("  the memory limit was the default, \(Format.bytes(m.defaultSearchLimit)): 3/4 of this machine's \(m.source) (\(Format.bytes(m.bytes))); set another with --max-memory SIZE\n")
-                    }
+                    if case .incomplete(.maxMemory) = r.outcome, let m = memory.defaultFrom { Output.out("  \(m.defaultLimitNote())\n") }
                 }
                 if i < pairs.count - 1 { Output.out("\n") }
             }

@@ -46,11 +46,15 @@ enum GateCommand: Command {
         if let j = try args.positiveInt("--jobs") { options.jobs = j }
         options.search.timeLimit = try args.positiveSeconds("--time-limit")
         options.search.maxStates = try args.positiveInt("--max-states")
-        options.search.maxMemory = try args.memoryLimit(share: options.jobs).bytes
+        let memory = try args.memoryLimit(share: options.jobs)
+        options.search.maxMemory = memory.bytes
         Interrupt.install()
         options.search.shouldStop = Interrupt.poll
         let result = GateRunner(options: options).run()
         Output.out(GateReport().render(result))
+        if let m = memory.defaultFrom, result.cells.contains(where: { if case .incomplete(.maxMemory) = $0.result.outcome { true } else { false } }) {
+            Output.out("  \(m.defaultLimitNote(sharedBy: options.jobs))\n")
+        }
         if let path = args.string("--junit") { try write(path, JUnitReport().render(result)) }
         if let path = args.string("--json") { try write(path, GateJSON().render(result)) }
         // Interrupted: the matrix is partial, which is no verdict either way.
