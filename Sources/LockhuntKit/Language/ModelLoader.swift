@@ -68,6 +68,14 @@ public enum ModelLoader {
         return nil
     }
 
+    /// Whether `name` can name a policy of a policy folder: letters, digits, `.`, `-`, `_` and
+    /// `+`, not starting with `.`, not ending in `.lh` (that would be taken as a path).
+    public static func isPolicyName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first != ".", name.utf8.count <= 255,
+              !name.hasSuffix(".\(fileExtension)") else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-+".unicodeScalars.contains($0)) }
+    }
+
     /// Resolves `--policy NAME` (or a path to a policy file).
     public static func resolvePolicy(_ name: String, for modelPath: String, explicit: String?) -> Result<PolicyRef, UserError> {
         if name.contains("/") || name.hasSuffix(".\(fileExtension)") {
@@ -91,8 +99,13 @@ public enum ModelLoader {
     /// Reads and parses the model and the policy. Errors go to `diagnostics`; the result is nil
     /// when a file could not be read or parsed.
     /// Files read go into `sources` (also on failure, so that diagnostics can quote them).
+    ///
+    /// `modelSite` and `policySite` are where the model and the policy were named, when a file
+    /// named them (a trace's `model:` and `policy:` lines), so that a path that cannot be read
+    /// is reported there.
     public static func load(modelPath: String, policy: PolicyRef?, params: [(String, Int64)],
-                            sources: SourceManager, diagnostics: DiagnosticEngine) -> LoadedModel? {
+                            sources: SourceManager, diagnostics: DiagnosticEngine,
+                            modelSite: SourceLocation = .none, policySite: SourceLocation = .none) -> LoadedModel? {
         var files: [ModelFile] = []
         var seen = Set<String>()
         // Include once by path, and also by content: a copy of a library file under another
@@ -101,24 +114,7 @@ public enum ModelLoader {
         var digest = Digest()
 
         func read(_ path: String, from site: SourceLocation) -> SourceFile? {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-                diagnostics.error(site, "cannot read '\(path)': no such file")
-                return nil
-            }
-            if isDir.boolValue {
-                diagnostics.error(site, "cannot read '\(path)': it is a directory")
-                return nil
-            }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                diagnostics.error(site, "cannot read '\(path)': permission denied or I/O error")
-                return nil
-            }
-            if data.count > maxFileBytes {
-                diagnostics.error(site, "'\(path)' is too large (\(data.count) bytes; the limit is \(maxFileBytes))")
-                return nil
-            }
-            let bytes = [UInt8](data)
+            guard let bytes = readModelFile(path, from: site, diagnostics: diagnostics) else { return nil }
             // Contents only: the same model read from another directory has the same digest.
             digest.add(bytes)
             digest.add([0])
@@ -158,7 +154,7 @@ public enum ModelLoader {
         let prelude = sources.add(path: Prelude.path, bytes: Array(Prelude.text.utf8))
         var ok = parse(prelude, depth: 0)
         seen.insert(canonical(modelPath))
-        guard let main = read(modelPath, from: .none) else { return nil }
+        guard let main = read(modelPath, from: modelSite) else { return nil }
         if main.bytes.isEmpty || String(decoding: main.bytes, as: UTF8.self).allSatisfy({ $0.isWhitespace }) {
             diagnostics.error(SourceLocation(file: main.id, line: 1, column: 1), "empty model file: declare folios, buffers and threads (see docs/LANGUAGE.md)")
             return nil
@@ -168,7 +164,7 @@ public enum ModelLoader {
             let key = canonical(policy.path)
             if !seen.contains(key) {
                 seen.insert(key)
-                guard let pf = read(policy.path, from: .none) else { return nil }
+                guard let pf = read(policy.path, from: policySite) else { return nil }
                 ok = parse(pf, depth: 0) && ok
             }
             digest.add("policy=\(policy.name)")
@@ -194,6 +190,17 @@ public enum ModelLoader {
         return absolute ? "/" + joined : (joined.isEmpty ? "." : joined)
     }
 
+    /// A model file's bytes (only `.lh` files, regular, within `maxFileBytes`: `InputFile`), or
+    /// nil with a diagnostic at `site`, the include or line that named it.
+    static func readModelFile(_ path: String, from site: SourceLocation, diagnostics: DiagnosticEngine) -> [UInt8]? {
+        switch InputFile.read(path, as: .model, limit: maxFileBytes) {
+        case .success(let bytes): return bytes
+        case .failure(let f):
+            diagnostics.error(site, f.description)
+            return nil
+        }
+    }
+
     static func canonical(_ path: String) -> String {
         let abs = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         return normalize(abs)
@@ -204,11 +211,8 @@ extension ModelLoader {
     /// The `expect ... under ...` lines of a scenario file, without compiling it (a scenario
     /// usually needs a policy to compile). Errors go to `diagnostics`.
     public static func expectations(modelPath: String, sources: SourceManager, diagnostics: DiagnosticEngine) -> [ExpectedVerdict]? {
-        guard let data = FileManager.default.contents(atPath: modelPath) else {
-            diagnostics.error(.none, "cannot read '\(modelPath)'")
-            return nil
-        }
-        let file = sources.add(path: modelPath, bytes: [UInt8](data))
+        guard let bytes = readModelFile(modelPath, from: .none, diagnostics: diagnostics) else { return nil }
+        let file = sources.add(path: modelPath, bytes: bytes)
         var parser = Parser(file: file, diagnostics: diagnostics)
         let parsed = parser.parseFile()
         if diagnostics.hasErrors { return nil }

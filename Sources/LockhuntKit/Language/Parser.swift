@@ -337,6 +337,13 @@ public struct Parser {
                 last = advance()
             }
             let text = String(decoding: file.bytes[first.start..<last.end], as: UTF8.self)
+            // A name, never a path: the gate looks it up in the policy folder, and a path here
+            // would let a scenario make lockhunt read any file (docs/SECURITY.md).
+            guard ModelLoader.isPolicyName(text) else {
+                error(first.location, "'\(text.count > 80 ? String(text.prefix(80)) + "..." : text)' is not a policy name: an expectation names a policy of the policy folder, by a name of letters, digits, '.', '-' and '_' (not a path, no '.lh')")
+                synchronize()
+                return nil
+            }
             policies.append((text, first.location))
         } while accept(",")
         _ = expect(";", "after expectation")

@@ -66,12 +66,18 @@ public struct Replayer {
             } else {
                 switch ModelLoader.resolvePolicy(name, for: modelPath, explicit: options.policyDir) {
                 case .success(let ref): policy = ref
-                case .failure(let e): return (trace, nil, "lockhunt: error: \(e.message)\n")
+                case .failure(let e):
+                    diags.error(TraceReader.valueLocation("policy", in: sources.files.last), e.message)
+                    return (trace, nil, DiagnosticPrinter(sources: sources).format(diags.diagnostics))
                 }
             }
         }
+        // A model or policy path of the trace that cannot be read is reported at its line.
+        let traceFile = sources.files.last
         let (program, errors) = CheckRunner.compile(model: modelPath, policy: policy,
-                                                    params: trace.params.map { ($0.name, $0.value) })
+                                                    params: trace.params.map { ($0.name, $0.value) }, sources: sources,
+                                                    modelSite: options.model == nil ? TraceReader.valueLocation("model", in: traceFile) : .none,
+                                                    policySite: options.policy == nil ? TraceReader.valueLocation("policy", in: traceFile) : .none)
         return (trace, program, errors)
     }
 

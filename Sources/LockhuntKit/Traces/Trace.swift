@@ -83,19 +83,17 @@ extension Trace {
 
 /// Reads a trace file. Errors carry `file:line:col`.
 public enum TraceReader {
+    /// Traces larger than this are refused before they are read.
+    public static let maxBytes = 64 << 20
+
     public static func read(path: String, sources: SourceManager, diagnostics: DiagnosticEngine) -> Trace? {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
-              let data = FileManager.default.contents(atPath: path) else {
-            diagnostics.error(.none, "cannot read trace '\(path)': no such file")
+        switch InputFile.read(path, as: .trace, limit: maxBytes) {
+        case .failure(let f):
+            diagnostics.error(.none, f.isWholeMessage ? f.reason : "cannot read trace '\(path)': \(f.reason)")
             return nil
+        case .success(let bytes):
+            return parse(sources.add(path: path, bytes: bytes), diagnostics: diagnostics)
         }
-        if data.count > 64 << 20 {
-            diagnostics.error(.none, "trace '\(path)' is too large (\(data.count) bytes)")
-            return nil
-        }
-        let file = sources.add(path: path, bytes: [UInt8](data))
-        return parse(file, diagnostics: diagnostics)
     }
 
     public static func parse(_ file: SourceFile, diagnostics: DiagnosticEngine) -> Trace? {
@@ -110,7 +108,9 @@ public enum TraceReader {
             diagnostics.error(SourceLocation(file: file.id, line: l, column: c), "NUL byte in trace; is this a binary file?")
             return nil
         }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        // Lines end in LF or CRLF. (A String splits into Characters, and CR LF is one Character,
+        // so splitting on "\n" alone left a CRLF file one long line.)
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
         func loc(_ line: Int, _ col: Int = 1) -> SourceLocation { SourceLocation(file: file.id, line: line, column: col) }
         func fail(_ line: Int, _ message: String, _ col: Int = 1) -> Trace? {
             diagnostics.error(loc(line, col), message)
@@ -209,6 +209,16 @@ public enum TraceReader {
         return Trace(root: header["root"]?.0 ?? ".", model: header["model"]!.0, policy: policy, policyFile: policyFile,
                      params: params, digest: header["digest"]!.0, search: header["search"]?.0 ?? "bfs",
                      steps: steps, finding: finding)
+    }
+
+    /// Where the value of the header line `key:` starts in a trace file, for diagnostics about
+    /// what it names; `.none` when there is no such line.
+    public static func valueLocation(_ key: String, in file: SourceFile?) -> SourceLocation {
+        guard let file else { return .none }
+        for line in 1...max(1, file.lineCount) where file.lineText(line).hasPrefix("\(key): ") {
+            return SourceLocation(file: file.id, line: line, column: key.utf8.count + 3)
+        }
+        return .none
     }
 
     /// `THREAD: OPERATION -> OUTCOME @ LOCATION in FUNCTION`

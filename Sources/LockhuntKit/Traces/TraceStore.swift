@@ -40,24 +40,51 @@ public struct TraceStore {
     }
 
     /// Writes atomically. An existing file with the same text is left alone; a different one is
-    /// replaced only if `replace`, else the trace goes to the next free `<name>.N.trace`.
+    /// replaced only if `replace`, else the trace goes to the next free `<name>.N.trace`. Whatever
+    /// stands at a name that is not a regular file (a directory, a FIFO, a device, a dangling
+    /// or looping link) is neither read nor replaced: the write fails and says why, and the
+    /// finding it belongs to is reported all the same.
     public func write(_ trace: Trace, scenario: String, policy: String?, suffix: String? = nil, replace: Bool) -> Written {
         let path = self.path(scenario: scenario, policy: policy, suffix: suffix)
         let text = trace.render()
-        let data = Data(text.utf8)
-        if let existing = FileManager.default.contents(atPath: path) {
-            if existing == data { return .unchanged(path) }
-            if replace {
-                do { try AtomicFile.replace(path, contents: text) } catch { return .failed("could not write \(path): \(error)") }
-                return .replaced(path)
-            }
-            let stem = (path as NSString).deletingPathExtension
-            for k in 2...999 {
-                let alt = "\(stem).\(k).trace"
-                if let other = FileManager.default.contents(atPath: alt) {
-                    if other == data { return .beside(taken: path, path: alt) }
+        let data = [UInt8](text.utf8)
+        // Twice at most: a file that appears between the look and the write is looked at again.
+        for _ in 0..<2 {
+            switch existing(path) {
+            case .failure(let why):
+                return .failed("cannot write \(path): \(why)")
+            case .success(nil):
+                do {
+                    try AtomicFile.create(path, contents: text)
+                    return .created(path)
+                } catch AtomicFile.Failure.exists(_) {
                     continue
+                } catch {
+                    return .failed("could not write \(path): \(error)")
                 }
+            case .success(let bytes?):
+                if bytes == data { return .unchanged(path) }
+                if replace {
+                    do { try AtomicFile.replace(path, contents: text) } catch { return .failed("could not write \(path): \(error)") }
+                    return .replaced(path)
+                }
+                return writeBeside(path, text: text, data: data)
+            }
+        }
+        return .failed("could not write \(path): it keeps changing while lockhunt writes it")
+    }
+
+    /// The next free `<name>.N.trace` beside `path`, or one that holds this very trace.
+    private func writeBeside(_ path: String, text: String, data: [UInt8]) -> Written {
+        let stem = (path as NSString).deletingPathExtension
+        for k in 2...999 {
+            let alt = "\(stem).\(k).trace"
+            switch existing(alt) {
+            case .failure: continue
+            case .success(let bytes?):
+                if bytes == data { return .beside(taken: path, path: alt) }
+                continue
+            case .success(nil):
                 do {
                     try AtomicFile.create(alt, contents: text)
                     return .beside(taken: path, path: alt)
@@ -67,15 +94,17 @@ public struct TraceStore {
                     return .failed("could not write \(alt): \(error)")
                 }
             }
-            return .failed("could not find a free trace name beside \(path)")
         }
-        do {
-            try AtomicFile.create(path, contents: text)
-            return .created(path)
-        } catch AtomicFile.Failure.exists(_) {
-            return write(trace, scenario: scenario, policy: policy, suffix: suffix, replace: replace)
-        } catch {
-            return .failed("could not write \(path): \(error)")
+        return .failed("could not find a free trace name beside \(path)")
+    }
+
+    /// What is at `path`: nothing, a trace's bytes, or why nothing may be written there.
+    private func existing(_ path: String) -> Result<[UInt8]?, TraceStoreError> {
+        guard let obstacle = InputFile.obstacle(at: path) else { return .success(nil) }
+        if !obstacle.isEmpty { return .failure(TraceStoreError(obstacle)) }
+        switch InputFile.read(path, as: .trace, limit: TraceReader.maxBytes) {
+        case .success(let bytes): return .success(bytes)
+        case .failure(let f): return .failure(TraceStoreError(f.isWholeMessage ? f.reason : f.reason))
         }
     }
 
@@ -86,4 +115,10 @@ public struct TraceStore {
             ModelLoader.normalize((directory as NSString).appendingPathComponent($0))
         }
     }
+}
+
+/// Why a trace could not be written where it belongs.
+struct TraceStoreError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
 }
