@@ -36,12 +36,14 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
     private var stopping = false
     private var liveWorkers = 0
     private var spare: [ChunkOutput] = []
+    /// Where a thread's local code ran too long, when that stopped the search.
+    private(set) var tooLong: (thread: Int, pc: Int)? = nil
 
     init(program: Program, options: SearchOptions, store: Store, jobs: Int) {
         self.program = program
         self.options = options
         self.store = store
-        self.jobs = max(1, jobs)
+        self.jobs = min(max(1, jobs), SearchOptions.maxJobs)
         sleepSets = options.reductions.contains(.sleepSets) && store.keepsEveryState
         levelSleep = .allocate(capacity: 1)
     }
@@ -75,6 +77,8 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
                 store.load(w.state, into: buffer)
                 expander.expandWoken(w.state, buffer, threads: w.wake.threads, sleep: w.wake.sleep, into: out)
             }
+            if out.stoppedBy != nil { break }
+            if let limit = expander.pollIfBusy() { out.stop(limit); break }
         }
         lock.lock()
         outputs[j] = out
@@ -124,11 +128,14 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
         if sleepSets { _ = sleep.meet(0, isNew: true, incoming: 0) }
         var woken: [(state: Int, wake: SleepSets.Wake)] = []
 
+        // A worker the system cannot start is simply not there: the merger expands whatever
+        // chunks nobody takes, so the result is the same with fewer workers.
         for _ in 1..<jobs {
             lock.lock(); liveWorkers += 1; lock.unlock()
-            let t = Thread { [self] in self.worker() }
-            t.stackSize = 1 << 22
-            t.start()
+            if !WorkerThread.start(stackSize: options.workerStackSize, { [self] in self.worker() }) {
+                lock.lock(); liveWorkers -= 1; lock.unlock()
+                break
+            }
         }
         var expander = Expander(program: program, options: options, sleepSets: sleepSets)
         let buffer = UnsafeMutablePointer<UInt64>.allocate(capacity: words)
@@ -242,6 +249,10 @@ final class BreadthFirstSearch<Store: VisitedStore>: @unchecked Sendable {
                         finding.faultingChoice = ft.choice
                         if options.allFindings { log.add(finding, signature: sig) } else { pendingViolation = (finding, sig) }
                     }
+                }
+                if let limit = o.stoppedBy {
+                    tooLong = o.tooLong
+                    return finish(limit, stats, log, sleep)
                 }
                 lock.lock()
                 spare.append(o)

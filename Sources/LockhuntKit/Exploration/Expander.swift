@@ -22,6 +22,10 @@ final class ChunkOutput {
         var expanded: [(state: Int, successorEnd: Int, complete: Bool)] = []
         var deadlocks: [(state: Int, threads: [Int], signature: [Int])] = []
         var faults: [(state: Int, thread: Int, fault: Fault, choice: Int)] = []
+        /// Set when expanding stopped early: a limit met while steps ran long, or a thread's
+        /// local code that ran past its bound (`tooLong`).
+        var stoppedBy: SearchLimit? = nil
+        var tooLong: (thread: Int, pc: Int)? = nil
     }
     private let b: UnsafeMutablePointer<Buffers>
 
@@ -44,6 +48,13 @@ final class ChunkOutput {
     var deadlocks: [(state: Int, threads: [Int], signature: [Int])] { b.pointee.deadlocks }
     /// For a fault in a choice, `choice` is the (first) faulting branch.
     var faults: [(state: Int, thread: Int, fault: Fault, choice: Int)] { b.pointee.faults }
+    /// Why the expansion of this output's states stopped before its last state, if it did.
+    var stoppedBy: SearchLimit? { b.pointee.stoppedBy }
+    var tooLong: (thread: Int, pc: Int)? { b.pointee.tooLong }
+    func stop(_ limit: SearchLimit, tooLong: (thread: Int, pc: Int)? = nil) {
+        b.pointee.stoppedBy = limit
+        b.pointee.tooLong = tooLong
+    }
     var hasDeadlocks: Bool { !b.pointee.deadlocks.isEmpty }
     var hasFaults: Bool { !b.pointee.faults.isEmpty }
 
@@ -78,6 +89,8 @@ final class ChunkOutput {
         b.pointee.expanded.removeAll(keepingCapacity: true)
         if hasDeadlocks { b.pointee.deadlocks.removeAll(keepingCapacity: true) }
         if hasFaults { b.pointee.faults.removeAll(keepingCapacity: true) }
+        b.pointee.stoppedBy = nil
+        b.pointee.tooLong = nil
     }
 
     /// Room for `n` more successors.
@@ -138,6 +151,14 @@ struct Expander {
     let canonicalizer: Canonicalizer?
     /// Threads whose next step's reads and writes are in `por`'s rows for the state at hand.
     private var accessKnown: UInt64 = 0
+    /// The limits the search polls between states, looked at here too once steps run long
+    /// local code (`pollIfBusy`).
+    private let timeLimit: Double?
+    private let shouldStop: (@Sendable () -> Bool)?
+    private let clock = Stopwatch()
+    private var workAtLastPoll = 0
+    /// Local instructions between two looks at the limits: a few milliseconds.
+    static let pollWork = 1 << 20
 
     /// `sleepSets` is false when the store cannot give back old states to expand again
     /// (hash compaction), whatever the options say.
@@ -152,6 +173,20 @@ struct Expander {
         self.sleepSets = sleepSets
         allFindings = options.allFindings
         canonicalizer = options.reductions.contains(.symmetry) ? Canonicalizer(program) : nil
+        timeLimit = options.timeLimit
+        shouldStop = options.shouldStop
+    }
+
+    /// The searches look at their limits every few hundred states; a state whose steps run long
+    /// local code (up to `Machine.localInstructionLimit` per step) would make that seconds.
+    /// So, once the machine has run `pollWork` local instructions since the last look, look:
+    /// the time limit and a stop request (^C). Nil when the search may go on.
+    mutating func pollIfBusy() -> SearchLimit? {
+        if machine.localWork &- workAtLastPoll < Expander.pollWork { return nil }
+        workAtLastPoll = machine.localWork
+        if let t = timeLimit, clock.elapsed >= t { return .timeLimit }
+        if let stop = shouldStop, stop() { return .interrupted }
+        return nil
     }
 
     func release() {
@@ -235,6 +270,11 @@ struct Expander {
             threadsLeft &= threadsLeft - 1
             threadsDone |= bit
             let n = machine.step(s, t, succ)
+            if (n < 0 || machine.faultedBranches > 0) && machine.fault.kind == .localComputationTooLong {
+                // Not a finding: the model's local code is too long to explore.
+                out.stop(.localComputation, tooLong: (t, Int(machine.fault.pc)))
+                return
+            }
             if n < 0 || machine.faultedBranches > 0 {
                 // A fault; when only some branches of a choice fault, the others still move.
                 out.noteFault(index, thread: t, fault: machine.fault, choice: machine.faultedBranches > 0 ? machine.faultedChoice : 0)

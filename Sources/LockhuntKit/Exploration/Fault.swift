@@ -14,6 +14,9 @@ public struct Fault: Sendable, Equatable {
         case indexOutOfRange
         case divisionByZero
         case valueOutOfRange
+        /// A thread ran more than `Machine.localInstructionLimit` local instructions without a
+        /// visible step (`value`: the limit).
+        case localComputationTooLong
     }
 
     public var kind: Kind = .none

@@ -60,6 +60,14 @@ struct Machine {
     private var foldCache: FoldCache
     /// Off only to check that the cache changes nothing (SearchOptions.cacheFolds).
     var cacheFolds = true
+    /// The most local instructions a thread runs between two visible steps. Loops are bounded,
+    /// but nested loops of 32,767 iterations each run for hours inside one step, deaf to every
+    /// limit; past this bound the step is a violation (`localComputationTooLong`) instead.
+    /// About 20 ms of interpretation.
+    static let localInstructionLimit = 1 << 22
+    /// Local instructions run so far, for the search's polling of its limits while steps are
+    /// long (`Expander.pollIfBusy`).
+    private(set) var localWork = 0
     /// Whether a thread's local code runs inside the visible step before it (`--reduce fold`,
     /// the default), or each local instruction is a step of its own (`IROp.rests`).
     let folding: Bool
@@ -515,10 +523,17 @@ struct Machine {
     private mutating func interpretFold(_ s: UnsafeMutablePointer<UInt64>, _ t: Int, _ start: Int) -> Bool {
         let base = Int(threadCodeStart[t])
         var pc = start
+        var count = 0
         while !rests(ins[base + pc]) {
-            guard let next = runLocal(s, t, pc) else { return false }
+            count &+= 1
+            if count > Machine.localInstructionLimit {
+                localWork &+= count
+                return fail(.localComputationTooLong, base + pc, Int64(Machine.localInstructionLimit))
+            }
+            guard let next = runLocal(s, t, pc) else { localWork &+= count; return false }
             pc = next
         }
+        localWork &+= count
         let g = base + pc
         guard put(s, threadPCField[t], Int64(pc), g) else { return false }
         let first = Int(threadFirstWord[t])
@@ -538,7 +553,12 @@ struct Machine {
         let kept = fault
         defer { fault = kept }
         scratch.update(from: s, count: words)
+        var count = 0
+        defer { localWork &+= count }
         while !Machine.restsFolded(ins[base + pc]) {
+            count &+= 1
+            // Without folding there is no bound: local code is steps like any other.
+            if count > Machine.localInstructionLimit { return false }
             guard let next = runLocal(scratch, t, pc) else { return true }
             pc = next
         }

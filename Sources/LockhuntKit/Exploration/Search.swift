@@ -77,7 +77,13 @@ public struct SearchOptions: Sendable {
     public var hashCompaction = false
     /// Threads for a breadth-first search (one per core by default). The result does not
     /// depend on it.
-    public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    public var jobs = min(SearchOptions.maxJobs, max(1, ProcessInfo.processInfo.activeProcessorCount))
+    /// The most search threads lockhunt starts: more than the cores only adds switching (the
+    /// result is the same for any number), and a runaway `--jobs 100000` once started 18,000.
+    public static let maxJobs = 64
+    /// Stack of each search worker. A size the system refuses leaves the search to the workers
+    /// that did start (the result is the same); the tests use that to reach the path.
+    public var workerStackSize = 1 << 22
     public var maxStates: Int? = nil
     public var timeLimit: Double? = nil
     public var maxMemory: Int? = nil
@@ -124,6 +130,9 @@ public enum SearchLimit: String, Sendable, Codable {
     case timeLimit = "time-limit"
     case maxMemory = "max-memory"
     case interrupted
+    /// A thread's local code ran past `Machine.localInstructionLimit` within one step
+    /// (`SearchResult.tooLong` says where): the model cannot be explored as written.
+    case localComputation = "local-computation"
 }
 
 /// A finding as the explorer sees it: a kind and the states leading to it.
@@ -154,6 +163,9 @@ public struct SearchResult: Sendable {
     public var shortest = true
     /// With hash compaction: the probability that a state was missed.
     public var omissionProbability: Double? = nil
+    /// For `limit == .localComputation`: the thread and the global pc where its local code was
+    /// stopped.
+    public var tooLong: (thread: Int, pc: Int)? = nil
 }
 
 public struct Explorer {
@@ -283,8 +295,14 @@ public struct Explorer {
         defer { cur.deallocate() }
         // The initial state; folding the threads' first local code may already fault.
         if !machine.initialState(program.rawInitialState, into: cur) {
+            let thread = program.thread(ofPC: Int(machine.fault.pc))
+            if machine.fault.kind == .localComputationTooLong {
+                var r = SearchResult(stats: SearchStats(), findings: [], limit: .localComputation)
+                r.tooLong = (thread ?? 0, Int(machine.fault.pc))
+                return r
+            }
             var f = RawFinding(kind: .violation(machine.fault), path: [])
-            f.faultingThread = program.thread(ofPC: Int(machine.fault.pc))
+            f.faultingThread = thread
             return SearchResult(stats: SearchStats(), findings: [f], limit: nil)
         }
         let canonical = options.reductions.contains(.symmetry) ? Canonicalizer(program) : nil
@@ -300,13 +318,16 @@ public struct Explorer {
             let (stats, findings, limit) = bfs.run(initialState: cur)
             var r = SearchResult(stats: stats, findings: findings, limit: limit)
             r.omissionProbability = store.omissionProbability
+            r.tooLong = bfs.tooLong
             return r
         }
         let store = StateStore(program)
         if options.order == .breadthFirst {
             let bfs = BreadthFirstSearch(program: program, options: options, store: store, jobs: options.jobs)
             let (stats, findings, limit) = bfs.run(initialState: cur)
-            return SearchResult(stats: stats, findings: findings, limit: limit)
+            var r = SearchResult(stats: stats, findings: findings, limit: limit)
+            r.tooLong = bfs.tooLong
+            return r
         }
         return depthFirst(store, initial: cur)
     }
@@ -331,7 +352,9 @@ public struct Explorer {
             stats.states = store.count
             stats.seconds = clock.elapsed
             stats.bytes = store.bytes + sleep.bytes
-            return SearchResult(stats: stats, findings: log.findings, limit: limit)
+            var r = SearchResult(stats: stats, findings: log.findings, limit: limit)
+            r.tooLong = out.tooLong
+            return r
         }
         _ = store.insert(initial, parent: -1)
         var sleep = SleepSets()
@@ -369,6 +392,7 @@ public struct Explorer {
                 done[index] = true
                 expander.expand(index, cur, expand: !deepEnough, sleep: sleepSets ? sleep[index] : 0, into: out)
             }
+            if let limit = out.stoppedBy ?? expander.pollIfBusy() { return finish(limit) }
             for dl in out.hasDeadlocks ? out.deadlocks : [] where log.wants(dl.signature) {
                 log.add(RawFinding(kind: .deadlock(dl.threads), path: path(index)), signature: dl.signature)
                 if !options.allFindings { return finish(nil) }

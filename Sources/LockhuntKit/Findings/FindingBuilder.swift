@@ -213,6 +213,8 @@ public struct FindingBuilder {
         case .nullBuffer: return "NULL buffer dereference"
         case .indexOutOfRange: return "index \(f.value) out of range (0..<\(f.extra))"
         case .divisionByZero: return "division by zero"
+        case .localComputationTooLong:
+            return "local computation too long: more than \(Format.count(Int(f.value))) instructions without a step (a loop in local code that lockhunt will not run to its end; lockhunt bounds the local code between two steps, see docs/LANGUAGE.md)"
         case .valueOutOfRange:
             let field = Int(f.extra)
             let name = field >= 0 && field < program.fieldInfo.count ? program.fieldInfo[field].name : "?"

@@ -35,6 +35,10 @@ public struct CheckResult {
     public var policy: String?
     public var params: [(name: String, value: Int64)] = []
     public var outcome: Outcome
+    /// What stopped the search before it covered every state, if anything did. With `--all`
+    /// the outcome can be a finding and the search still incomplete: the findings reported are
+    /// real, but others may exist.
+    public var limit: SearchLimit? = nil
     public var stats = SearchStats()
     public var tracePath: String? = nil
     /// With hash compaction: the probability that a state was missed.
@@ -93,10 +97,15 @@ public struct CheckRunner: Sendable {
     }
 
     /// Loads and compiles; on failure the result carries the printed diagnostics.
-    public static func compile(model: String, policy: PolicyRef?, params: [(String, Int64)]) -> (Program?, String) {
+    /// `sources` may already hold the file that named the model (a trace), and `modelSite` and
+    /// `policySite` point into it, so that a path there that cannot be read is reported with
+    /// its place.
+    public static func compile(model: String, policy: PolicyRef?, params: [(String, Int64)],
+                               sources: SourceManager = SourceManager(),
+                               modelSite: SourceLocation = .none, policySite: SourceLocation = .none) -> (Program?, String) {
         let diags = DiagnosticEngine()
-        let sources = SourceManager()
-        guard let loaded = ModelLoader.load(modelPath: model, policy: policy, params: params, sources: sources, diagnostics: diags) else {
+        guard let loaded = ModelLoader.load(modelPath: model, policy: policy, params: params, sources: sources, diagnostics: diags,
+                                            modelSite: modelSite, policySite: policySite) else {
             return (nil, render(diags, sources))
         }
         let program = Program.compile(loaded, diagnostics: diags)
@@ -121,6 +130,7 @@ public struct CheckRunner: Sendable {
         result.params = program.effectiveParams
         let search = Explorer(program: program, options: options.search).run()
         result.stats = search.stats
+        result.limit = search.limit
         result.omissionProbability = search.omissionProbability
         if var first = search.findings.first {
             var minimisation: Minimisation? = nil
@@ -152,10 +162,25 @@ public struct CheckRunner: Sendable {
                 }
                 result.moreFindings.append((f, path, note))
             }
+        } else if search.limit == .localComputation, let (thread, pc) = search.tooLong {
+            result.outcome = .error(CheckRunner.tooLongDiagnostic(program, thread: thread, pc: pc))
         } else if let limit = search.limit {
             result.outcome = .incomplete(limit)
         }
         return result
+    }
+
+    /// The error for a thread whose local code ran past `Machine.localInstructionLimit` in one
+    /// step: the model cannot be explored as written, which is no verdict about the kernel.
+    static func tooLongDiagnostic(_ program: Program, thread: Int, pc: Int) -> String {
+        let site = program.ir[pc].site
+        let diags = DiagnosticEngine()
+        let chain = program.callChain(site: site).map(\.function)
+        diags.error(program.sites[site].location,
+                    "thread '\(program.threads[thread].name)' runs more than \(Format.count(Machine.localInstructionLimit)) local instructions here without a step" +
+                    (chain.isEmpty ? "" : " (in \(chain.joined(separator: " <- ")))") +
+                    "; lockhunt cannot explore a loop of local code that long: bound it more tightly, or give it a visible step")
+        return render(diags, program.sources)
     }
 
     /// Writes atomically; never replaces a different trace unless asked to.

@@ -84,7 +84,7 @@ enum Parallel {
     static func map<T: Sendable, R>(_ items: [T], jobs: Int, _ body: @escaping @Sendable (T) -> R) -> [R] {
         let slots = ResultSlots<R>(count: items.count)
         let next = Counter()
-        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, items.count))) { _ in
+        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, items.count, SearchOptions.maxJobs))) { _ in
             while true {
                 let i = next.take()
                 if i >= items.count { return }
