@@ -77,6 +77,17 @@ struct Arguments {
         return n
     }
 
+    /// `--jobs N`, at most `SearchOptions.maxJobs`; a larger N is lowered to it with a note on
+    /// stderr (the result is the same for any number of threads).
+    func jobs() throws -> Int? {
+        guard let n = try positiveInt("--jobs") else { return nil }
+        if n > SearchOptions.maxJobs {
+            Output.err("lockhunt: note: --jobs \(n) is more than the \(SearchOptions.maxJobs) threads lockhunt uses at most; using \(SearchOptions.maxJobs)\n")
+            return SearchOptions.maxJobs
+        }
+        return n
+    }
+
     func positiveSeconds(_ name: String) throws -> Double? {
         guard let v = string(name) else { return nil }
         guard let d = Double(v), d > 0, d.isFinite else {

@@ -25,13 +25,20 @@ extension Command {
     }
 }
 
-/// Output streams, so that commands never print from deep inside the library.
+/// Output streams, so that commands never print from deep inside the library. Everything goes
+/// through `Terminal.printable`: reports quote model and trace text, which may hold escape
+/// sequences. Only `status` writes the progress line's own cursor controls.
 enum Output {
     static func out(_ text: String) {
-        print(text, terminator: "")
+        print(Terminal.printable(text), terminator: "")
     }
 
     static func err(_ text: String) {
-        Terminal.writeStderr(text)
+        Terminal.writeStderr(Terminal.printable(text))
+    }
+
+    /// A progress line on a terminal: `text` is printed over the previous one.
+    static func status(_ text: String) {
+        Terminal.writeStderr("\r\u{1B}[K" + Terminal.printable(text))
     }
 }

@@ -5,7 +5,7 @@ import Glibc
 import Darwin
 #endif
 
-/// ^C (SIGINT) and SIGTERM stop a search cleanly: the search polls this flag, gives the
+/// ^C (SIGINT), SIGTERM and SIGHUP stop a search cleanly: the search polls this flag, gives the
 /// verdict "incomplete", the command prints the statistics so far and exits 3. The process is
 /// never killed in the middle of writing a trace (and traces are written atomically anyway).
 ///
@@ -20,7 +20,9 @@ enum Interrupt {
     static func install() {
         var set = sigset_t()
         sigemptyset(&set)
-        for sig in [SIGINT, SIGTERM] {
+        // SIGHUP too: a closed terminal or an ssh session that dropped ends the search the
+        // same way, with its statistics, instead of killing the process without a word.
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig) { _ in Interrupt.flag.store(true, ordering: .relaxed) }
             sigaddset(&set, sig)
         }

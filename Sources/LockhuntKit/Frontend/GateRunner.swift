@@ -66,9 +66,13 @@ public struct GateResult {
     /// The matrix file compared, and whether it was rewritten.
     public var matrixChecked: String? = nil
     public var matrixUpdated = false
+    /// ^C (or the caller's stop request) ended some checks early: the matrix is partial, which
+    /// is no verdict either way.
+    public var interrupted = false
 
     public var exitCode: ExitCode {
         if !errors.isEmpty || cells.contains(where: { $0.status == .error }) { return .error }
+        if interrupted { return .incomplete }
         return problems.isEmpty ? .ok : .finding
     }
 }
@@ -187,6 +191,7 @@ public struct GateRunner {
             }
             result.matrixChecked = file
         }
+        result.interrupted = result.cells.contains { $0.result.limit == .interrupted } || (options.search.shouldStop?() ?? false)
         result.seconds = clock.elapsed
         return result
     }

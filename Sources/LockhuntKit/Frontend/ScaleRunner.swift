@@ -181,21 +181,24 @@ public struct ScaleReport {
             out += "no size was verified exhaustively within the budget\n"
         }
         let base = r.largestVerified ?? 0
+        // What the exhaustive searches covered, in words: "up to N=8", or nothing at all.
+        let searched = r.largestVerified.map { "only by the exhaustive searches, up to \(k)=\($0)" }
+            ?? "by no search: none completed"
         if let s = r.staticUpTo {
-            out += "static argument: no deadlock for \(k) up to \(s): at every size checked past \(base), the wait\n"
+            out += "static argument: no deadlock for \(k) up to \(s): at every size checked\(r.largestVerified.map { " past \($0)" } ?? ""), the wait\n"
             out += "graph is acyclic, so no tasks can wait on each other in a cycle, and every lock and\n"
             out += "writeback flag a task sets it clears again before it finishes, so no task can wait for a\n"
-            out += "release that nobody makes. Assertions and misuse of the primitives are checked only by\n"
-            out += "the exhaustive searches, up to \(k)=\(base).\n"
+            out += "release that nobody makes. Assertions and misuse of the primitives are checked\n"
+            out += "\(searched).\n"
         }
         if let a = r.acyclicUpTo, a != r.staticUpTo {
             out += "static argument: no cyclic deadlock for \(k) up to \(a): the wait graph is acyclic there, but\n"
-            out += "a task may be left waiting for a release nobody makes (the open ends above), which only\n"
-            out += "the exhaustive searches rule out, up to \(k)=\(base).\n"
+            out += "a task may be left waiting for a release nobody makes (the open ends above), which is ruled out\n"
+            out += "\(searched).\n"
         }
         let reached = r.staticUpTo ?? base
         if reached < to {
-            out += "no argument gives a full verdict past \(k)=\(reached)"
+            out += reached == 0 ? "no argument gives a full verdict at any size" : "no argument gives a full verdict past \(k)=\(reached)"
             if let last = r.rows.last, case .staticCycle = last.verdict {
                 out += ": at \(k)=\(last.size) the wait graph has a cycle, and the static\nanalysis cannot tell it from a real one (it follows each lock on its own through a task's\nloops, sets and return codes, but not how two locks relate: which element a computed index\nnames, or what a task holds when it waits for another object)\n"
             } else {

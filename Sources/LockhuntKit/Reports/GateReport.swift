@@ -64,6 +64,10 @@ public struct GateReport {
         if !r.errors.isEmpty {
             out += "gate: ERROR\n"
             for e in r.errors { out += e.split(separator: "\n", omittingEmptySubsequences: false).map { "  \($0)" }.joined(separator: "\n") + "\n" }
+            for p in r.problems { out += "  \(p)\n" }
+        } else if r.interrupted {
+            out += "gate: INTERRUPTED after \(Format.seconds(r.seconds)): the checks that did not finish have no verdict\n"
+            for p in r.problems { out += "  \(p)\n" }
         } else if r.problems.isEmpty {
             out += "gate: ok (\(checks) checks match their expectations, \(replayed.count) traces replay) in \(Format.seconds(r.seconds))\n"
         } else {
@@ -168,6 +172,8 @@ public struct GateJSON {
         var seconds: Double
         var trace: String?
         var newTrace: Bool
+        /// What stopped the check's search before it covered every state, if anything did.
+        var limit: String?
     }
 
     struct TraceJSON: Encodable {
@@ -198,7 +204,7 @@ public struct GateJSON {
         let cells = r.cells.map {
             Cell(scenario: $0.scenario, policy: $0.policy, expected: $0.expected.rawValue, actual: $0.actual, status: $0.status.rawValue,
                  states: $0.result.stats.states, transitions: $0.result.stats.transitions, depth: $0.result.stats.depth,
-                 seconds: $0.result.stats.seconds, trace: $0.trace, newTrace: $0.newTrace)
+                 seconds: $0.result.stats.seconds, trace: $0.trace, newTrace: $0.newTrace, limit: $0.result.limit?.rawValue)
         }
         let traces = r.traces.map { t -> TraceJSON in
             switch t.outcome {

@@ -92,6 +92,8 @@ public struct JSONReport {
         case .error(let d): diagnostics = d
         case .finding(let f):
             finding = json(f)
+            // With --all, a limit may have stopped the search after some findings.
+            limit = r.limit?.rawValue
         }
         let more = r.moreFindings.isEmpty ? nil : r.moreFindings.map { MoreFinding(finding: json($0.finding), trace: $0.tracePath, traceNote: $0.traceNote) }
         let s = r.stats

@@ -18,6 +18,9 @@ public struct TextReport {
             out += "\(title): INCOMPLETE: the search stopped at \(limitText(limit)) before covering every state; no verdict\n"
         case .finding(let f):
             out += "\(title): \(f.kind.verdict == .deadlock ? "DEADLOCK" : "VIOLATION")\n"
+            if let limit = r.limit {
+                out += "  INCOMPLETE: the search stopped at \(limitText(limit)) before covering every state; the findings below are real, but there may be others\n"
+            }
         }
         out += "  \(stats(r.stats))\n"
         if let p = r.omissionProbability {
@@ -57,6 +60,7 @@ public struct TextReport {
         case .timeLimit: return "--time-limit"
         case .maxMemory: return "--max-memory"
         case .interrupted: return "an interrupt"
+        case .localComputation: return "a thread's local code that ran too long"
         }
     }
 

@@ -51,7 +51,7 @@ enum BenchCommand: Command {
         o.from = try args.positiveInt("--from") ?? 2
         o.to = try args.positiveInt("--to") ?? 512
         if o.to < o.from { throw UsageError(message: "--to \(o.to) is below --from \(o.from)") }
-        if let j = try args.positiveInt("--jobs") { o.jobs = j }
+        if let j = try args.jobs() { o.jobs = j }
         if args.has("--no-spin") { o.spin = false }
         if args.has("--no-gate") { o.gateModels = nil }
         if o.spin && Subprocess.which("spin") == nil {

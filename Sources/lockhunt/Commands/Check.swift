@@ -50,7 +50,7 @@ enum CheckCommand: Command {
         let format = OutputFormat(rawValue: try args.choice("--format", ["text", "json"]) ?? "text")!
         if let order = try args.choice("--search", ["bfs", "dfs"]) { options.search.order = SearchOptions.Order(rawValue: order)! }
         options.search.allFindings = args.has("--all")
-        if let j = try args.positiveInt("--jobs") { options.search.jobs = j }
+        if let j = try args.jobs() { options.search.jobs = j }
         options.search.hashCompaction = args.has("--hash-compact")
         if options.search.hashCompaction && options.search.order == .depthFirst {
             throw UsageError(message: "--hash-compact needs breadth-first search (--search bfs)")
@@ -124,12 +124,12 @@ final class Progress: @unchecked Sendable {
             guard let self, p.seconds >= 1 else { return }
             self.shown = true
             let rate = p.seconds > 0 ? Double(p.states) / p.seconds : 0
-            Output.err("\r\u{1B}[K\(self.label): \(Format.count(p.states)) states, \(Format.rate(rate))/s, depth \(p.depth), queue \(Format.count(p.queued))")
+            Output.status("\(self.label): \(Format.count(p.states)) states, \(Format.rate(rate))/s, depth \(p.depth), queue \(Format.count(p.queued))")
         }
     }
 
     func clear() {
-        if shown { Output.err("\r\u{1B}[K") }
+        if shown { Output.status("") }
         shown = false
     }
 }

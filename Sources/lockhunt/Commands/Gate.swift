@@ -43,28 +43,34 @@ enum GateCommand: Command {
             if let m = args.string("--matrix") { options.matrixFile = m }
             else if args.positional.isEmpty, FileManager.default.fileExists(atPath: "docs/MATRIX.md") { options.matrixFile = "docs/MATRIX.md" }
         }
-        if let j = try args.positiveInt("--jobs") { options.jobs = j }
+        if let j = try args.jobs() { options.jobs = j }
         options.search.timeLimit = try args.positiveSeconds("--time-limit")
         options.search.maxStates = try args.positiveInt("--max-states")
         let memory = try args.memoryLimit(share: options.jobs)
         options.search.maxMemory = memory.bytes
         Interrupt.install()
         options.search.shouldStop = Interrupt.poll
-        let result = GateRunner(options: options).run()
+        var result = GateRunner(options: options).run()
+        // The files first: a file that cannot be written is an error of this run, which the
+        // report (and the JSON) must say rather than end in "gate: ok".
+        if let path = args.string("--junit"), let why = write(path, JUnitReport().render(result)) {
+            result.errors.append("cannot write --junit \(path): \(why)")
+        }
+        if let path = args.string("--json") {
+            if let why = write(path, GateJSON().render(result)) {
+                result.errors.append("cannot write --json \(path): \(why)")
+            }
+        }
         Output.out(GateReport().render(result))
         if let m = memory.defaultFrom, result.cells.contains(where: { if case .incomplete(.maxMemory) = $0.result.outcome { true } else { false } }) {
             Output.out("  \(m.defaultLimitNote(sharedBy: options.jobs))\n")
         }
-        if let path = args.string("--junit") { try write(path, JUnitReport().render(result)) }
-        if let path = args.string("--json") { try write(path, GateJSON().render(result)) }
-        // Interrupted: the matrix is partial, which is no verdict either way.
-        if Interrupt.requested && result.exitCode != .error { return .incomplete }
         return result.exitCode
     }
 
-    static func write(_ path: String, _ text: String) throws {
-        do { try AtomicFile.replace(path, contents: text) } catch {
-            throw UsageError(message: "\(error)")
-        }
+    /// Writes `text` to `path` atomically; nil, or why it could not.
+    static func write(_ path: String, _ text: String) -> String? {
+        do { try AtomicFile.replace(path, contents: text) } catch { return "\(error)" }
+        return nil
     }
 }

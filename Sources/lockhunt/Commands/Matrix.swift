@@ -19,7 +19,7 @@ enum MatrixCommand: Command {
 
     static func run(_ args: Arguments) throws -> ExitCode {
         var runner = MatrixRunner(inputs: args.positional.isEmpty ? ["Models"] : args.positional, policyDir: args.string("--policy-dir"))
-        if let j = try args.positiveInt("--jobs") { runner = MatrixRunner(inputs: runner.inputs, policyDir: runner.policyDir, jobs: j) }
+        if let j = try args.jobs() { runner = MatrixRunner(inputs: runner.inputs, policyDir: runner.policyDir, jobs: j) }
         let (set, rows) = runner.run()
         if !set.errors.isEmpty {
             Output.err(set.errors.joined(separator: "\n") + "\n")
