@@ -22,9 +22,16 @@ struct LimitsTests {
     static func interrupted(_ sig: Int32) throws -> (ProcessRunner.Result, String) {
         let dir = TestSupport.temporaryDirectory()
         let model = TestSupport.writeModel(huge, in: dir)
+        return try interrupted(sig, args: ["check", model, "--reduce", "none", "--trace-dir", dir + "/Traces", "--time-limit", "120"], in: dir)
+    }
+
+    /// Starts lockhunt with `args` in `dir`, sends `sig` once it has used some CPU time, and
+    /// returns the result.
+    static func interrupted(_ sig: Int32, args: [String], in dir: String) throws -> (ProcessRunner.Result, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: TestSupport.binary)
-        p.arguments = ["check", model, "--reduce", "none", "--trace-dir", dir + "/Traces", "--time-limit", "120"]
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
         let out = dir + "/out", err = dir + "/err"
         _ = FileManager.default.createFile(atPath: out, contents: nil)
         _ = FileManager.default.createFile(atPath: err, contents: nil)

@@ -102,7 +102,10 @@ enum TestSupport {
 
     // MARK: - The built command
 
+    /// The binary under test: the one built beside the tests, or `LOCKHUNT_TEST_BINARY` (how a
+    /// new test is checked to fail on an older build).
     static var binary: String {
+        if let given = ProcessInfo.processInfo.environment["LOCKHUNT_TEST_BINARY"] { return given }
         let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
         for candidate in [dir + "/lockhunt", root + "/.build/release/lockhunt", root + "/.build/debug/lockhunt"]
         where FileManager.default.isExecutableFile(atPath: candidate) {
