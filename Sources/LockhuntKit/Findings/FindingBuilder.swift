@@ -213,6 +213,8 @@ public struct FindingBuilder {
         case .nullBuffer: return "NULL buffer dereference"
         case .indexOutOfRange: return "index \(f.value) out of range (0..<\(f.extra))"
         case .divisionByZero: return "division by zero"
+        case .arithmeticOverflow: return "integer overflow: \(f.operation.text(f.value, f.extra)) does not fit in 64 bits"
+        case .shiftCountOutOfRange: return "shift count out of range: \(f.operation.text(f.value, f.extra)) (the count must be 0..63)"
         case .valueOutOfRange:
             let field = Int(f.extra)
             let name = field >= 0 && field < program.fieldInfo.count ? program.fieldInfo[field].name : "?"
