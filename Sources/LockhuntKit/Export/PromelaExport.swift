@@ -88,9 +88,12 @@ public struct PromelaExport {
             "  keeps the final states from being end states, so a state with no move at all is",
             "  exactly a state where some thread is stuck.",
             "",
-            "Differences: lockhunt computes in 64 bits and checks a value's range only when it",
-            "is stored; pan computes in C int (32 bits). An intermediate result beyond 32 bits (a",
-            "product of large values, a shift by 31 or more) can differ.",
+            "Arithmetic: lockhunt computes in 64 bits, never wrapped: a result that does not fit",
+            "(or a shift count outside 0..63) is a violation, and a value's range is checked",
+            "when it is stored. The local code does the same in C long long, with gcc's overflow",
+            "builtins where a result is not known to fit. pan computes Promela expressions in C",
+            "int (32 bits): a guard or visible operation whose intermediate values could exceed",
+            "32 bits is written in C instead, in c_expr { }, so it computes exactly as lockhunt.",
         ]
         return "/*\n" + lines.map { " * " + PromelaExport.commentText($0) }.joined(separator: "\n")
             .replacingOccurrences(of: " * \n", with: " *\n") + "\n */\n\n"
@@ -244,7 +247,8 @@ public struct PromelaExport {
 
     /// The C side: the saved state of a step, helpers, and each thread's local code.
     func cCode(_ sym: PromelaSymbols, _ folds: [String]) -> String {
-        guard !folds.isEmpty else { return "" }
+        // Visible steps use the C helpers too, when an expression of theirs is C (ExprWriter).
+        guard !folds.isEmpty || !sym.usedC.isEmpty else { return "" }
         let p = program
         var blocks: [String] = []
         var out = """
