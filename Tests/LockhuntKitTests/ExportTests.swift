@@ -108,6 +108,73 @@ struct ExportTests {
         #expect(r.status == 0 && steps(r.stdout) == 6, "\(r.stderr)")
     }
 
+    @Test("arithmetic in a visible step stays Promela when it fits pan's int, and is C (c_expr) when it may not")
+    func wideArithmetic() throws {
+        let program = try #require(TestSupport.compile("""
+        shared int s;
+        shared int t;
+        thread a { s = s + 1; t = s * s * s / 1000; wait_event(t * 100000 > 5); assert((s << 3) != 7); assert((s << t) != 7); }
+
+        """).program)
+        let text = PromelaExport(program: program).render()
+        // A 16-bit value plus one, or shifted by 3, fits in 32 bits: plain Promela.
+        #expect(text.contains("\t\t\ts = (s + 1);\n"))
+        #expect(text.contains("if :: !((s << 3) != 7) -> goto s3_fail"))
+        // s * s * s can reach 2^45: C, for the range check and the store alike.
+        #expect(text.contains("t = (c_expr { (((long long)((long long)((long long)now.s * (long long)now.s) * (long long)now.s) / (long long)1000)) });"))
+        // A guard too.
+        #expect(text.contains("pc_a == 2 && ((c_expr { ((((long long)now.t * (long long)100000) > 5)) }))"))
+        // A shift count that may be outside 0..31 (and 0..63): C, with the count checked.
+        #expect(text.contains("(c_expr { (now.t < 0 || now.t > 63 || "), "\(text)")
+        // Local code is C with the overflow checked where the range does not rule it out.
+        let local = try #require(TestSupport.compile("""
+        shared int s;
+        thread a { int y = s; int z = y * y; z = z * y * 1000000000000 / 1000000000000; }
+
+        """).program)
+        let c = PromelaExport(program: local).render()
+        #expect(!c.contains("__builtin_mul_overflow_p((long long)now.a_y, (long long)now.a_y"), "y * y fits in 64 bits: no check")
+        #expect(c.contains("__builtin_mul_overflow_p((long long)((long long)now.a_z * (long long)now.a_y), (long long)1000000000000LL, (long long)0)"), "\(c)")
+    }
+
+    @Test("the export's static ranges hold every value the operation can give without faulting")
+    func exactRanges() throws {
+        var rng = RandomModels.RNG(state: 20260515)
+        let ends: [Int64] = [.min, .min + 1, -4611686018427387904, -3037000500, -2147483649, -2147483648, -65536, -100, -64, -63, -2, -1,
+                             0, 1, 2, 3, 31, 32, 62, 63, 64, 100, 65535, 2147483647, 2147483648, 3037000500, 4611686018427387904, .max - 1, .max]
+        func pick() -> Int64 { ends[Int(rng.next() % UInt64(ends.count))] }
+        func range() -> ClosedRange<Int64> { let a = pick(), b = pick(); return min(a, b)...max(a, b) }
+        func samples(_ r: ClosedRange<Int64>) -> [Int64] { ([r.lowerBound, r.upperBound] + ends.filter(r.contains)) }
+        for _ in 0..<3000 {
+            let a = range(), b = range()
+            for op in [BinaryOp.add, .subtract, .multiply, .divide, .remainder, .shiftLeft, .shiftRight, .bitAnd, .bitOr, .bitXor] {
+                let r: ClosedRange<Int64>?
+                switch op {
+                case .add, .subtract, .multiply: r = ExactRange.arithmetic(op, a, b)
+                case .divide: r = ExactRange.divide(a, b)
+                case .remainder: r = ExactRange.remainder(a, b)
+                case .shiftLeft, .shiftRight: r = ExactRange.shift(op, a, b)
+                default: r = ExactRange.bitwise(op, a, b)
+                }
+                for x in samples(a) {
+                    for y in samples(b) {
+                        // The value lockhunt computes, or nil where it faults.
+                        guard let v = Compiler.fold(op, x, y, SourceLocation(file: 0, line: 0, column: 0), nil) else { continue }
+                        if let r {
+                            #expect(r.contains(v), "\(x) \(op.rawValue) \(y) = \(v), outside \(r) for \(a), \(b)")
+                        } else {
+                            // Unknown only where some operands give a result beyond 64 bits.
+                            #expect([.add, .subtract, .multiply, .divide, .shiftLeft].contains(op), "\(op.rawValue): no range for \(a), \(b)")
+                        }
+                    }
+                }
+            }
+            if let n = ExactRange.negate(a) {
+                for x in samples(a) where x != .min { #expect(n.contains(-x)) }
+            }
+        }
+    }
+
     @Test("a model whose first local code faults exports as a single failing assertion")
     func initialFault() throws {
         let program = try #require(TestSupport.compile("thread t { int x = 0; assert(x == 1); }\n").program)

@@ -178,7 +178,17 @@ struct Machine {
         fault.pc = Int32(pc)
         fault.value = value
         fault.extra = extra
+        fault.operation = .none
         return false
+    }
+
+    /// An arithmetic fault (`.arithmeticOverflow`, `.shiftCountOutOfRange`) of `a op b`. Out of
+    /// line: `eval` only branches here, so its common path stays as short as before.
+    @inline(never)
+    private mutating func arithmeticFault(_ kind: Fault.Kind, _ op: Fault.Operation, _ a: Int64, _ b: Int64, _ pc: Int) -> Int64? {
+        _ = fail(kind, pc, a, b)
+        fault.operation = op
+        return nil
     }
 
     func pc(_ s: UnsafePointer<UInt64>, _ t: Int) -> Int { Int(get(s, threadPCField[t])) }
@@ -186,7 +196,7 @@ struct Machine {
 
     // MARK: - Expressions
 
-    /// Evaluates the bytecode at `start`; nil after a fault (division by zero, NULL, ...).
+    /// Evaluates the bytecode at `start`; nil after a fault (division by zero, overflow, NULL, ...).
     /// With `collect`, also sets there the bit of every resource the evaluation reads (the
     /// partial-order reduction and the deadlock check want exact read sets).
     mutating func eval(_ start: Int32, _ s: UnsafePointer<UInt64>, _ pc: Int, collect: UnsafeMutablePointer<UInt64>? = nil) -> Int64? {
@@ -268,28 +278,55 @@ struct Machine {
                 let x = st[sp - 1]
                 if x <= 0 || x > Int64(code[ip + 2]) { _ = fail(.nullFolio, pc); return nil }
                 st[sp - 1] = Int64(code[ip + 1]) + x - 1; ip += 3
+            // Arithmetic is exact: a result that does not fit in 64 bits is a fault, never a
+            // wrapped value (LANGUAGE.md). The ...ReportingOverflow operations compile to the
+            // plain instruction and a branch on its overflow flag, and the fault itself is out
+            // of line (`arithmeticFault`), so the common case costs one predicted branch.
             case .not: st[sp - 1] = st[sp - 1] == 0 ? 1 : 0; ip += 1
-            case .negate: st[sp - 1] = 0 &- st[sp - 1]; ip += 1
+            case .negate:
+                let (r, o) = Int64(0).subtractingReportingOverflow(st[sp - 1])
+                if o { return arithmeticFault(.arithmeticOverflow, .negate, st[sp - 1], 0, pc) }
+                st[sp - 1] = r; ip += 1
             case .complement: st[sp - 1] = ~st[sp - 1]; ip += 1
-            case .add: st[sp - 2] = st[sp - 2] &+ st[sp - 1]; sp -= 1; ip += 1
-            case .subtract: st[sp - 2] = st[sp - 2] &- st[sp - 1]; sp -= 1; ip += 1
-            case .multiply: st[sp - 2] = st[sp - 2] &* st[sp - 1]; sp -= 1; ip += 1
+            case .add:
+                let (r, o) = st[sp - 2].addingReportingOverflow(st[sp - 1])
+                if o { return arithmeticFault(.arithmeticOverflow, .add, st[sp - 2], st[sp - 1], pc) }
+                st[sp - 2] = r; sp -= 1; ip += 1
+            case .subtract:
+                let (r, o) = st[sp - 2].subtractingReportingOverflow(st[sp - 1])
+                if o { return arithmeticFault(.arithmeticOverflow, .subtract, st[sp - 2], st[sp - 1], pc) }
+                st[sp - 2] = r; sp -= 1; ip += 1
+            case .multiply:
+                let (r, o) = st[sp - 2].multipliedReportingOverflow(by: st[sp - 1])
+                if o { return arithmeticFault(.arithmeticOverflow, .multiply, st[sp - 2], st[sp - 1], pc) }
+                st[sp - 2] = r; sp -= 1; ip += 1
             case .divide, .remainder:
                 let b = st[sp - 1], a = st[sp - 2]
                 if b == 0 { _ = fail(.divisionByZero, pc); return nil }
                 let isDiv = code[ip] == XOp.divide.rawValue
-                if a == Int64.min && b == -1 { st[sp - 2] = isDiv ? a : 0 }
-                else { st[sp - 2] = isDiv ? a / b : a % b }
+                if b == -1 {
+                    // Int64.min / -1 is 2^63, which does not fit; any remainder by -1 is 0.
+                    if isDiv && a == Int64.min { return arithmeticFault(.arithmeticOverflow, .divide, a, b, pc) }
+                    st[sp - 2] = isDiv ? 0 &- a : 0
+                } else {
+                    st[sp - 2] = isDiv ? a / b : a % b
+                }
                 sp -= 1; ip += 1
             case .bitAnd: st[sp - 2] = st[sp - 2] & st[sp - 1]; sp -= 1; ip += 1
             case .bitOr: st[sp - 2] = st[sp - 2] | st[sp - 1]; sp -= 1; ip += 1
             case .bitXor: st[sp - 2] = st[sp - 2] ^ st[sp - 1]; sp -= 1; ip += 1
             case .shiftLeft:
-                let b = st[sp - 1]
-                st[sp - 2] = b < 0 || b > 62 ? 0 : st[sp - 2] &<< b; sp -= 1; ip += 1
+                // a << b is a * 2^b: it overflows exactly when shifting back does not give a.
+                let a = st[sp - 2], b = st[sp - 1]
+                if UInt64(bitPattern: b) > 63 { return arithmeticFault(.shiftCountOutOfRange, .shiftLeft, a, b, pc) }
+                let r = a &<< b
+                if r &>> b != a { return arithmeticFault(.arithmeticOverflow, .shiftLeft, a, b, pc) }
+                st[sp - 2] = r; sp -= 1; ip += 1
             case .shiftRight:
-                let b = st[sp - 1]
-                st[sp - 2] = b < 0 || b > 62 ? (st[sp - 2] < 0 ? -1 : 0) : st[sp - 2] &>> b; sp -= 1; ip += 1
+                // Arithmetic (it rounds towards minus infinity); it cannot overflow.
+                let a = st[sp - 2], b = st[sp - 1]
+                if UInt64(bitPattern: b) > 63 { return arithmeticFault(.shiftCountOutOfRange, .shiftRight, a, b, pc) }
+                st[sp - 2] = a &>> b; sp -= 1; ip += 1
             case .equal: st[sp - 2] = st[sp - 2] == st[sp - 1] ? 1 : 0; sp -= 1; ip += 1
             case .notEqual: st[sp - 2] = st[sp - 2] != st[sp - 1] ? 1 : 0; sp -= 1; ip += 1
             case .less: st[sp - 2] = st[sp - 2] < st[sp - 1] ? 1 : 0; sp -= 1; ip += 1

@@ -88,12 +88,14 @@ public struct PromelaExport {
             "  keeps the final states from being end states, so a state with no move at all is",
             "  exactly a state where some thread is stuck.",
             "",
-            "Differences: lockhunt computes in 64 bits and checks a value's range only when it",
-            "is stored; pan computes in C int (32 bits). An intermediate result beyond 32 bits (a",
-            "product of large values, a shift by 31 or more) can differ.",
+            "Arithmetic: lockhunt computes in 64 bits, never wrapped: a result that does not fit",
+            "(or a shift count outside 0..63) is a violation, and a value's range is checked",
+            "when it is stored. The local code does the same in C long long, with gcc's overflow",
+            "builtins where a result is not known to fit. pan computes Promela expressions in C",
+            "int (32 bits): a guard or visible operation whose intermediate values could exceed",
+            "32 bits is written in C instead, in c_expr { }, so it computes exactly as lockhunt.",
         ]
-        return "/*\n" + lines.map { " * " + PromelaExport.commentText($0) }.joined(separator: "\n")
-            .replacingOccurrences(of: " * \n", with: " *\n") + "\n */\n\n"
+        return PromelaComment.block(lines) + "\n\n"
     }
 
     /// The header's words on what a step is.
@@ -115,13 +117,13 @@ public struct PromelaExport {
         let p = program
         var out = ""
         if !p.folios.isEmpty || !p.buffers.isEmpty {
-            out += "/* Objects (ids as the model's values use them):"
-            for (i, f) in p.folios.enumerated() { out += " folio \(PromelaExport.commentText(f.name)) = \(i + 1);" }
-            for (i, b) in p.buffers.enumerated() { out += " buffer \(PromelaExport.commentText(b.name)) = \(i + 1);" }
-            out += " */\n"
+            var ids = "Objects (ids as the model's values use them):"
+            for (i, f) in p.folios.enumerated() { ids += " folio \(f.name) = \(i + 1);" }
+            for (i, b) in p.buffers.enumerated() { ids += " buffer \(b.name) = \(i + 1);" }
+            out += PromelaComment.line(ids) + "\n"
         }
         if !p.folios.isEmpty {
-            out += "\n/* Folio flags, one bit per folio */\n"
+            out += "\n" + PromelaComment.line("Folio flags, one bit per folio") + "\n"
             for k in FolioFlag.allCases {
                 for i in p.folios.indices {
                     out += "bit \(sym.folioFlag[k.rawValue][i]) = \(bit(s, p.folioFlagBase[k.rawValue] + i));\n"
@@ -129,7 +131,7 @@ public struct PromelaExport {
             }
         }
         if !p.buffers.isEmpty {
-            out += "\n/* Buffer flags, one bit per buffer head */\n"
+            out += "\n" + PromelaComment.line("Buffer flags, one bit per buffer head") + "\n"
             for k in BufferFlag.allCases {
                 for i in p.buffers.indices {
                     out += "bit \(sym.bufferFlag[k.rawValue][i]) = \(bit(s, p.bufferFlagBase[k.rawValue] + i));\n"
@@ -137,7 +139,7 @@ public struct PromelaExport {
             }
         }
         if !p.shared.isEmpty {
-            out += "\n/* Shared variables */\n"
+            out += "\n" + PromelaComment.line("Shared variables") + "\n"
             for (v, info) in p.shared.enumerated() {
                 let type = PromelaSymbols.type(for: sym.range(of: info.firstField))
                 let size = info.isArray ? "[\(info.count)]" : ""
@@ -145,14 +147,14 @@ public struct PromelaExport {
             }
         }
         for (t, thread) in p.threads.enumerated() {
-            out += "\n/* Thread \(PromelaExport.commentText(thread.name)): program counter and locals */\n"
+            out += "\n" + PromelaComment.line("Thread \(thread.name): program counter and locals") + "\n"
             let pcValue = value(s, thread.pcField)
             out += "\(PromelaSymbols.type(for: 0...Int64(max(1, thread.codeCount - 1)))) \(sym.pc[t]) = \(pcValue);\n"
             let live = Set(p.analysis.liveLocals(thread: t, pc: Int(pcValue)))
             for f in p.analysis.localFields[t] {
                 let info = p.fieldInfo[f]
                 let keep = live.contains(f) || f == thread.flagsField
-                let note = " /* \(PromelaExport.commentText(info.name)), \(p.sources.describe(info.location)) */"
+                let note = " " + PromelaComment.line("\(info.name), \(p.sources.describe(info.location))")
                 if let bits = sym.setBits[f] {
                     let field = p.fields[f]
                     for (i, b) in bits.enumerated() {
@@ -164,7 +166,7 @@ public struct PromelaExport {
                 }
             }
         }
-        out += "\n/* Scratch space of a step; not part of the state */\n"
+        out += "\n" + PromelaComment.line("Scratch space of a step; not part of the state") + "\n"
         out += "hidden int \(sym.objectIndex), \(sym.oldValue);\n"
         return out + "\n"
     }
@@ -193,9 +195,11 @@ public struct PromelaExport {
     }
 
     func renderInitialFault() -> String {
-        header() + """
-        /* The threads' first local code already faults: lockhunt reports a violation before
-         * any step. */
+        header() + PromelaComment.lines([
+            "The threads' first local code already faults: lockhunt reports a violation before",
+            "any step.",
+        ]) + """
+
         active proctype lh_initial_fault() {
         \tassert(false)
         }
@@ -239,16 +243,17 @@ public struct PromelaExport {
             case .bufferFolio: table(sym.bufferFolio, p.buffers.map { "\($0.folio)" }, from: 1)
             }
         }
-        return out.isEmpty ? "" : "/* Flags, sets and lists indexed by a run-time folio, buffer or list id */\n" + out + "\n"
+        return out.isEmpty ? "" : PromelaComment.line("Flags, sets and lists indexed by a run-time folio, buffer or list id") + "\n" + out + "\n"
     }
 
     /// The C side: the saved state of a step, helpers, and each thread's local code.
     func cCode(_ sym: PromelaSymbols, _ folds: [String]) -> String {
-        guard !folds.isEmpty else { return "" }
+        // Visible steps use the C helpers too, when an expression of theirs is C (ExprWriter).
+        guard !folds.isEmpty || !sym.usedC.isEmpty else { return "" }
         let p = program
         var blocks: [String] = []
-        var out = """
-        /* The state at the start of a step whose local code may fault; restored when it does. */
+        var out = PromelaComment.line("The state at the start of a step whose local code may fault; restored when it does.") + """
+
         static State lhc_saved;
         static int lhc_fault;
 
@@ -299,11 +304,10 @@ public struct PromelaExport {
         if !out.isEmpty { blocks.append(out) }
         blocks += folds
         // SPIN copies at most 64 KiB per c_code block; every block holds whole functions.
-        var text = """
-        /* The threads' local code, in C (see PromelaFold): lockhunt folds a thread's local
-         * instructions into the step before them, and SPIN caps a d_step at 2048 statements. */
-
-        """
+        var text = PromelaComment.lines([
+            "The threads' local code, in C (see PromelaFold): lockhunt folds a thread's local",
+            "instructions into the step before them, and SPIN caps a d_step at 2048 statements.",
+        ]) + "\n\n"
         for b in blocks { text += "c_code {\n\(b)}\n\n" }
         return text
     }
@@ -331,10 +335,12 @@ public struct PromelaExport {
             finished.append(ends.count == 1 ? any : "(\(any))")
         }
         let name = sym.names.claim("lh_all_finished")
-        return """
-        /* Enabled only once every thread has finished, and then it loops in place (no new
-         * state). So a final state is never an end state for pan, and a state where nothing can
-         * move is an invalid end state exactly when some thread is stuck: a deadlock. */
+        return PromelaComment.lines([
+            "Enabled only once every thread has finished, and then it loops in place (no new",
+            "state). So a final state is never an end state for pan, and a state where nothing can",
+            "move is an invalid end state exactly when some thread is stuck: a deadlock.",
+        ]) + """
+
         active proctype \(name)() {
         \tdo
         \t:: \(finished.joined(separator: " && "))
@@ -344,9 +350,4 @@ public struct PromelaExport {
         """
     }
 
-    /// Text safe inside a C comment.
-    static func commentText(_ s: String) -> String {
-        s.replacingOccurrences(of: "*/", with: "* /").replacingOccurrences(of: "/*", with: "/ *")
-            .replacingOccurrences(of: "\n", with: " ")
-    }
 }

@@ -96,7 +96,7 @@ final class PromelaFold {
                     check(promelaOr(v.fault, c.outOfRange(v, t.sym.range(of: f))))
                     lines.append(.text("now.\(name) = \(v.value);"))
                 } else {
-                    check("1 /* unsupported store to \(PromelaExport.commentText(program.fieldInfo[f].name)) */")
+                    check("1 " + PromelaComment.line("unsupported store to \(program.fieldInfo[f].name)"))
                 }
                 lines += edge(q, to: q + 1, next: next)
             case .setAdd(let f, let e), .setRemove(let f, let e):
@@ -129,7 +129,7 @@ final class PromelaFold {
                 check(promelaOr(e.fault, "!\(c.wrap(e.value))"))
                 lines += edge(q, to: q + 1, next: next)
             default:
-                check("1 /* not local code */")
+                check("1 " + PromelaComment.line("not local code"))
             }
             code.append(lines)
         }
@@ -175,7 +175,7 @@ final class PromelaFold {
         let name = { (k: Int) in parts.count == 1 ? "\(self.functionName)_code" : "\(self.functionName)_\(k + 1)" }
         var out: [String] = []
         for (k, r) in parts.enumerated() {
-            var text = "/* \(PromelaExport.commentText(t.info.name)): local code\(parts.count > 1 ? ", part \(k + 1) of \(parts.count)" : "") */\n"
+            var text = PromelaComment.line("\(t.info.name): local code\(parts.count > 1 ? ", part \(k + 1) of \(parts.count)" : "")") + "\n"
             text += "static int \(name(k))(int pc)\n{\n\tswitch (pc) {\n"
             for j in r where entered.contains(pcs[j]) { text += "\tcase \(pcs[j]): goto L\(pcs[j]);\n" }
             text += "\t}\n\treturn -2;\n"
@@ -184,7 +184,7 @@ final class PromelaFold {
                 let q = pcs[j]
                 let site = program.sites[program.ir[t.info.codeStart + q].site]
                 if site.location.line != lastLine {
-                    text += "\t/* \(PromelaExport.commentText(program.sources.describeLine(site.location))) */\n"
+                    text += "\t" + PromelaComment.line(program.sources.describeLine(site.location)) + "\n"
                     lastLine = site.location.line
                 }
                 var lines = code[j].map { line -> String in
@@ -204,7 +204,7 @@ final class PromelaFold {
             text += "}\n"
             out.append(text)
         }
-        var main = "/* \(PromelaExport.commentText(t.info.name)): run the local code from pc `start` to the next resting pc */\n"
+        var main = PromelaComment.line("\(t.info.name): run the local code from pc `start` to the next resting pc") + "\n"
         main += "static int \(functionName)(int start)\n{\n\tint pc = start;\n\twhile (pc >= 0) {\n"
         if parts.count == 1 {
             main += "\t\tpc = \(name(0))(pc);\n"

@@ -47,7 +47,7 @@ struct PromelaThreadWriter {
         var out = "active proctype \(sym.process[thread])() {\n\tdo\n"
         if !(0..<info.codeCount).contains(where: isStep) {
             // Only local code: the thread ends before its first step and never moves.
-            out += "\t:: false\t/* no steps: the thread ends in its first local code */\n"
+            out += "\t:: false\t" + PromelaComment.line("no steps: the thread ends in its first local code") + "\n"
         }
         for pc in 0..<info.codeCount where isStep(pc) {
             if case .choose(let targets) = op(pc) {
@@ -111,7 +111,7 @@ struct PromelaThreadWriter {
             body.add("\(prefix)_done: skip")
         }
 
-        var out = "\t/* \(PromelaExport.commentText(describe(pc, branch: branch))) */\n"
+        var out = "\t" + PromelaComment.line(describe(pc, branch: branch)) + "\n"
         out += "\t:: d_step { \(guardText) ->\n"
         for (i, l) in body.lines.enumerated() {
             // Labels go one tab left, as in C; the last statement takes no separator.
@@ -158,7 +158,7 @@ struct PromelaThreadWriter {
     /// Stores `e` into local `f` (Promela), faulting to `fail` when the value does not fit.
     func put(_ f: FieldID, _ e: PromelaExpr, _ body: Body) {
         guard let name = sym.local[f] else {
-            body.add("assert(false) /* unsupported store to \(PromelaExport.commentText(program.fieldInfo[f].name)) */")
+            body.add("assert(false) " + PromelaComment.line("unsupported store to \(program.fieldInfo[f].name)"))
             return
         }
         body.check(promelaOr(e.fault, promela.outOfRange(e, sym.range(of: f))), body.fail)

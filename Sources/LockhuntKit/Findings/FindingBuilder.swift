@@ -215,6 +215,8 @@ public struct FindingBuilder {
         case .divisionByZero: return "division by zero"
         case .localComputationTooLong:
             return "local computation too long: more than \(Format.count(Int(f.value))) instructions without a step (a loop in local code that lockhunt will not run to its end; lockhunt bounds the local code between two steps, see docs/LANGUAGE.md)"
+        case .arithmeticOverflow: return "integer overflow: \(f.operation.text(f.value, f.extra)) does not fit in 64 bits"
+        case .shiftCountOutOfRange: return "shift count out of range: \(f.operation.text(f.value, f.extra)) (the count must be 0..63)"
         case .valueOutOfRange:
             let field = Int(f.extra)
             let name = field >= 0 && field < program.fieldInfo.count ? program.fieldInfo[field].name : "?"

@@ -75,7 +75,11 @@ extension ThreadLowerer {
                 return .unary(.not, t)
             case .negate, .complement:
                 guard a.type.isScalar else { c.error(loc, "'\(op.rawValue)' needs an integer, not \(a.type)"); return nil }
-                if let v = a.constantValue { return .constant(op == .negate ? 0 &- v : ~v, .int) }
+                if let v = a.constantValue {
+                    if op == .complement { return .constant(~v, .int) }
+                    guard let n = Compiler.negate(v, loc, c.diagnostics) else { return nil }
+                    return .constant(n, .int)
+                }
                 return .unary(op, a)
             }
         case .binary(let op, let a, let b):

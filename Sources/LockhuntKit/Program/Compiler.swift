@@ -186,7 +186,9 @@ public final class Compiler {
             guard let (v, t) = constantTyped(x) else { return nil }
             switch op {
             case .not: return (v == 0 ? 1 : 0, .bool)
-            case .negate: return (0 &- v, .int)
+            case .negate:
+                guard let n = Compiler.negate(v, e.location, diagnostics) else { return nil }
+                return (n, .int)
             case .complement: return (~v, t == .bool ? .int : t)
             }
         case .binary(let op, let a, let b):
@@ -205,8 +207,15 @@ public final class Compiler {
         }
     }
 
-    /// Constant folding of a binary operator; nil (after an error) for division by zero.
-    static func fold(_ op: BinaryOp, _ x: Int64, _ y: Int64, _ loc: SourceLocation, _ diags: DiagnosticEngine?) -> Int64? {
+    /// Constant folding of a binary operator; nil (after an error) for a division by zero, a
+    /// result that does not fit in 64 bits or a shift count outside 0...63: constants are
+    /// computed as the machine computes at run time, never wrapped (Machine.eval), and what
+    /// would be a violation there is an error here, at the operator.
+    package static func fold(_ op: BinaryOp, _ x: Int64, _ y: Int64, _ loc: SourceLocation, _ diags: DiagnosticEngine?) -> Int64? {
+        func exact(_ r: (partialValue: Int64, overflow: Bool)) -> Int64? {
+            if r.overflow { diags?.error(loc, "integer overflow in constant expression: \(x) \(op.rawValue) \(y) does not fit in 64 bits") }
+            return r.overflow ? nil : r.partialValue
+        }
         switch op {
         case .or: return (x != 0 || y != 0) ? 1 : 0
         case .and: return (x != 0 && y != 0) ? 1 : 0
@@ -219,17 +228,29 @@ public final class Compiler {
         case .lessEqual: return x <= y ? 1 : 0
         case .greater: return x > y ? 1 : 0
         case .greaterEqual: return x >= y ? 1 : 0
-        case .shiftLeft: return y < 0 || y > 62 ? 0 : x << y
-        case .shiftRight: return y < 0 || y > 62 ? 0 : x >> y
-        case .add: return x &+ y
-        case .subtract: return x &- y
-        case .multiply: return x &* y
+        case .shiftLeft, .shiftRight:
+            guard y >= 0 && y <= 63 else {
+                diags?.error(loc, "shift count out of range in constant expression: \(x) \(op.rawValue) \(y) (the count must be 0..63)")
+                return nil
+            }
+            if op == .shiftRight { return x >> y }
+            return exact((x << y, (x << y) >> y != x))
+        case .add: return exact(x.addingReportingOverflow(y))
+        case .subtract: return exact(x.subtractingReportingOverflow(y))
+        case .multiply: return exact(x.multipliedReportingOverflow(by: y))
         case .divide, .remainder:
             if y == 0 { diags?.error(loc, "division by zero in constant expression"); return nil }
-            if x == Int64.min && y == -1 { return op == .divide ? x : 0 }
+            if y == -1 { return op == .divide ? exact(Int64(0).subtractingReportingOverflow(x)) : 0 }
             return op == .divide ? x / y : x % y
         case .member: return nil
         }
+    }
+
+    /// Constant negation; nil (after an error) for -(Int64.min), which does not fit.
+    static func negate(_ v: Int64, _ loc: SourceLocation, _ diags: DiagnosticEngine?) -> Int64? {
+        let (r, o) = Int64(0).subtractingReportingOverflow(v)
+        if o { diags?.error(loc, "integer overflow in constant expression: -(\(v)) does not fit in 64 bits") }
+        return o ? nil : r
     }
 
     private func declareEnum(_ typeName: String?, _ cases: [(name: String, value: Expr?, location: SourceLocation)], _ loc: SourceLocation) {

@@ -23,6 +23,8 @@ enum Differential {
         var lockhuntStates: Int
         var lockhuntDeadlock: Bool
         var lockhuntViolation: Bool
+        /// Whether some violation is an integer overflow or a bad shift count.
+        var lockhuntOverflow: Bool
         var spin: SpinRunner.Result
         /// Empty when both agree.
         var mismatches: [String]
@@ -44,6 +46,10 @@ enum Differential {
         guard search.limit == nil else { throw SpinRunner.Failure(description: "lockhunt did not finish (\(search.limit!.rawValue))") }
         let deadlock = search.findings.contains { if case .deadlock = $0.kind { return true } else { return false } }
         let violation = search.findings.contains { if case .violation = $0.kind { return true } else { return false } }
+        let overflow = search.findings.contains {
+            if case .violation(let f) = $0.kind { return f.kind == .arithmeticOverflow || f.kind == .shiftCountOutOfRange }
+            return false
+        }
         let spin = try SpinRunner.run(promela: mutate(PromelaExport(program: program, folding: folding).render()), depth: search.stats.states)
 
         var mismatches: [String] = []
@@ -71,7 +77,7 @@ enum Differential {
             mismatches.append("reductions: lockhunt with --reduce \(reducedOptions.reductions.name) finds deadlock \(reducedDeadlock), violation \(reducedViolation); with \(options.reductions.name), \(deadlock), \(violation)")
         }
         return Report(lockhuntStates: search.stats.states, lockhuntDeadlock: deadlock, lockhuntViolation: violation,
-                      spin: spin, mismatches: mismatches)
+                      lockhuntOverflow: overflow, spin: spin, mismatches: mismatches)
     }
 
     /// Runs `body` for indices 0..<count on both cores; the results in index order.

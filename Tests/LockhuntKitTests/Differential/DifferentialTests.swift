@@ -60,6 +60,10 @@ struct DifferentialTests {
         #expect(deadlocks >= tenth && violations >= tenth && clean >= tenth,
                 "deadlocks \(deadlocks), violations \(violations), clean \(clean) of \(reports.count)")
         #expect(reports.map(\.lockhuntStates).reduce(0, +) >= 20 * reports.count, "the generated models are too small to test much")
+        // Some overflow 64 bits (an integer overflow or a bad shift count, in local code or a
+        // visible step), so that the export's overflow checks are compared too.
+        let overflows = reports.filter(\.lockhuntOverflow).count
+        #expect(overflows >= reports.count / 50, "only \(overflows) of \(reports.count) models overflow")
     }
 
     static var fixtureModels: [String] {

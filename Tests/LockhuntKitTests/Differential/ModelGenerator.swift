@@ -2,7 +2,8 @@
 /// buffer heads and shared variables, using every kind of step lockhunt has: folio and buffer
 /// locks and trylocks, flags and writeback, shared loads and stores, `wait_event` handoffs,
 /// bounded loops, `either` and `nondet_bool()` choices, assertions on shared and local values,
-/// and local arithmetic. Some models deadlock and some break a rule; that is the point.
+/// and local arithmetic, some of it past 64 bits (local code) or 32 bits (visible steps). Some
+/// models deadlock and some break a rule; that is the point.
 ///
 /// The same seed always gives the same model (RandomModels.RNG, no system randomness).
 struct ModelGenerator {
@@ -73,6 +74,29 @@ struct ModelGenerator {
         return pick(options)
     }
 
+    /// Local arithmetic past 64 bits for some values of x (a small int): an overflow, a shift
+    /// count out of range, INT64_MIN % -1 (which is 0). The export writes it in C, with gcc's
+    /// overflow builtins.
+    static let wideLocal = [
+        "x = x * 4611686018427387904 / 4611686018427387904;",
+        "x = (x << (61 + x)) >> 61;",
+        "x = -(x * 4611686018427387904 * 2) / 4611686018427387904;",
+        "x = (x - 2) * 9223372036854775807 / 9223372036854775807;",
+        "x = (x * -4611686018427387904 * 2) % (x - 2);",
+        "x = x + (x >> (x - 1));",
+    ]
+
+    /// Shared arithmetic past 32 bits (some of it past 64) in a visible step, which pan cannot
+    /// compute in Promela's int: the export writes it in C, in c_expr.
+    static func wideShared(_ v: String) -> [String] {
+        [
+            "\(v) = \(v) * 1000000 * 1000000 / 1000000000000;",
+            "\(v) = \(v) * 3074457345618258603 / 3074457345618258603;",
+            "assert(\(v) * 100000 * 100000 < 20000000000);",
+            "wait_event(\(v) * 4611686018427387904 >= 0);",
+        ]
+    }
+
     private mutating func localCondition() -> String {
         pick(["x > 0", "x == 1", "x < 2", "r", "!r", "x != 2"])
     }
@@ -105,7 +129,8 @@ struct ModelGenerator {
             line(depth, "\(pick(bools)) = \(chance(70) ? "true" : "false");")
         case 7:
             if let v = ints.isEmpty ? nil : pick(ints) {
-                line(depth, pick(["\(v) = \(v) + 1;", "\(v) = x;", "x = \(v);", "\(v) = \(v) - 1;"]))
+                line(depth, chance(85) ? pick(["\(v) = \(v) + 1;", "\(v) = x;", "x = \(v);", "\(v) = \(v) - 1;"])
+                                       : pick(ModelGenerator.wideShared(v)))
             } else {
                 line(depth, "r = \(pick(bools));")
             }
@@ -114,7 +139,13 @@ struct ModelGenerator {
         case 9:
             line(depth, chance(50) ? "assert(\(sharedCondition()));" : "BUG_ON(\(sharedCondition()));")
         case 10:
-            line(depth, chance(60) ? "assert(\(localCondition()));" : "x = x \(pick(["+", "-", "*"])) \(below(3));")
+            if chance(60) {
+                line(depth, "assert(\(localCondition()));")
+            } else if chance(75) {
+                line(depth, "x = x \(pick(["+", "-", "*"])) \(below(3));")
+            } else {
+                line(depth, pick(ModelGenerator.wideLocal))
+            }
         case 11:
             line(depth, "folio_wait_writeback(\(f));")
         case 12:
