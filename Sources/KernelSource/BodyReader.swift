@@ -88,23 +88,29 @@ private struct Parser {
     /// Backward-goto regions, token index ranges, with their loop description.
     var gotoLoops: [(range: ClosedRange<Int>, loop: LoopContext)] = []
 
+    /// What may precede a label: the end of a statement or block, or another label.
+    static let beforeLabel: Set<String> = [";", "{", "}", ":"]
+
+    /// Each token's punctuator packed in an integer (0 for other tokens): the scans of brackets
+    /// compare integers, not strings.
+    let p: [UInt32]
+    static let open = TokenText.code("("), close = TokenText.code(")"), openBrace = TokenText.code("{"),
+               closeBrace = TokenText.code("}"), openBracket = TokenText.code("["), closeBracket = TokenText.code("]"),
+               semicolon = TokenText.code(";"), colon = TokenText.code(":"), comma = TokenText.code(",")
+
     init(tokens: [CToken], parameters: Set<String>) {
         t = tokens
         n = tokens.count
+        p = tokens.map { $0.kind == .punctuator ? TokenText.code($0.text) : 0 }
         self.parameters = parameters
     }
 
     mutating func run() {
         findLabelsAndGotoLoops()
-        let root = Context()
+        // The body's own braces are already gone: its statements are a list up to the end.
         while k < n {
-            let before = k
-            if t[k].isPunctuator("}") {
-                k += 1  // A stray close brace: the body's own braces are already gone.
-                continue
-            }
-            _ = parseStatement(root)
-            if k == before { k += 1 }
+            _ = parseStatementList(Context(), switchOn: nil)
+            if k < n { k += 1 }  // A stray close brace.
         }
     }
 
@@ -114,7 +120,7 @@ private struct Parser {
         var labelIndex: [String: Int] = [:]
         for j in 0..<n where t[j].kind == .identifier && j + 1 < n && t[j + 1].isPunctuator(":") {
             let name = t[j].text
-            guard name != "default", j == 0 || [";", "{", "}", ":"].contains(where: { t[j - 1].isPunctuator($0) }) else {
+            guard name != "default", j == 0 || (t[j - 1].kind == .punctuator && Parser.beforeLabel.contains(t[j - 1].text)) else {
                 continue
             }
             if labelIndex[name] == nil {
@@ -145,7 +151,7 @@ private struct Parser {
         }
         let tok = t[k]
         if tok.kind == .punctuator {
-            if tok.text == "{" { return Outcome(endsInJump: parseBlock(ctx.deeper(), switchOn: nil)) }
+            if tok.text == "{" { return parseBlock(ctx.deeper(), switchOn: nil) }
             if tok.text == ";" {
                 k += 1
                 return .none
@@ -184,8 +190,9 @@ private struct Parser {
                 }
                 if k + 1 < n, t[k + 1].isPunctuator("(") {
                     let close = matchParen(k + 1)
-                    let follows = close + 1 < n ? t[close + 1] : nil
-                    if BodyReader.isLoopMacro(tok.text), t[close].isPunctuator(")"), let f = follows, !f.isPunctuator(";"),
+                    let closed = close < n && t[close].isPunctuator(")")
+                    let follows = closed && close + 1 < n ? t[close + 1] : nil
+                    if BodyReader.isLoopMacro(tok.text), closed, let f = follows, !f.isPunctuator(";"),
                        !f.isPunctuator("}") {
                         let loop = LoopContext(kind: .macro, text: TokenText.join(t[k...close]), line: tok.line)
                         let inner = ctx.with(loop)
@@ -194,11 +201,11 @@ private struct Parser {
                         _ = parseStatement(inner)
                         return .none
                     }
-                    if t[close].isPunctuator(")"), let f = follows, f.isPunctuator("{") {
+                    if closed, let f = follows, f.isPunctuator("{") {
                         // A block macro such as `scoped_guard(spinlock, &lock) { … }`: its block runs once.
                         recordCalls(k, close + 1, ctx, control: true)
                         k = close + 1
-                        return Outcome(endsInJump: parseBlock(ctx.deeper(), switchOn: nil))
+                        return parseBlock(ctx.deeper(), switchOn: nil)
                     }
                 }
             }
@@ -210,21 +217,26 @@ private struct Parser {
         return .none
     }
 
-    /// At `{`: reads statements to the matching `}`; returns whether the last one always jumps.
-    /// `switchOn` is the expression when this is a switch's block, whose `case` labels then
-    /// become conditions.
-    mutating func parseBlock(_ ctx: Context, switchOn: String?) -> Bool {
+    /// At `{`: reads statements to the matching `}`; the block always jumps when its last
+    /// statement does. `switchOn` is the expression when this is a switch's block, whose `case`
+    /// labels then become conditions.
+    mutating func parseBlock(_ ctx: Context, switchOn: String?) -> Outcome {
         k += 1
+        let last = parseStatementList(ctx, switchOn: switchOn)
+        if k < n, t[k].isPunctuator("}") { k += 1 }
+        return Outcome(endsInJump: last.endsInJump, jump: last.jump)
+    }
+
+    /// Reads statements up to a `}` (not consumed) or the end; returns the last one's outcome.
+    /// Guards and case labels apply to the statements after them in the list.
+    mutating func parseStatementList(_ ctx: Context, switchOn: String?) -> Outcome {
         var guards: [Condition] = []
         var caseLabels: [String] = []
         var caseCondition: Condition?
         var lastWasCaseLabel = false
         var last = Outcome.none
         while k < n {
-            if t[k].isPunctuator("}") {
-                k += 1
-                return last.endsInJump
-            }
+            if t[k].isPunctuator("}") { return last }
             if let switchOn, t[k].isIdentifier("case") || t[k].isIdentifier("default") {
                 let labelToken = t[k]
                 let text: String
@@ -260,7 +272,7 @@ private struct Parser {
             last = outcome
             if k == before { k += 1 }
         }
-        return last.endsInJump
+        return last
     }
 
     mutating func parseIf(_ ctx: Context) -> Outcome {
@@ -369,18 +381,16 @@ private struct Parser {
         var depth = 0
         var j = from
         while j < n {
-            let tok = t[j]
-            if tok.kind == .punctuator {
-                switch tok.text {
-                case "(", "[", "{": depth += 1
-                case ")", "]": depth = max(0, depth - 1)
-                case "}":
-                    if depth == 0 { return j }
-                    depth -= 1
-                case ";":
-                    if depth == 0 { return j }
-                default: break
-                }
+            switch p[j] {
+            case 0: break
+            case Parser.open, Parser.openBracket, Parser.openBrace: depth += 1
+            case Parser.close, Parser.closeBracket: depth = max(0, depth - 1)
+            case Parser.closeBrace:
+                if depth == 0 { return j }
+                depth -= 1
+            case Parser.semicolon:
+                if depth == 0 { return j }
+            default: break
             }
             j += 1
         }
@@ -397,27 +407,25 @@ private struct Parser {
         var j = open
         let end = limit == Int.max ? n : min(n, open + limit)
         while j < end {
-            let tok = t[j]
-            if tok.kind == .punctuator {
-                switch tok.text {
-                case "(":
-                    parens += 1
-                case ")":
-                    parens -= 1
-                    if parens == 0 { return j }
-                case "{":
-                    braces += 1
-                case "}":
-                    if braces == 0 { return j }
-                    braces -= 1
-                case ";":
-                    if braces == 0 {
-                        seen += 1
-                        if seen > semicolons { return j }
-                    }
-                default:
-                    break
+            switch p[j] {
+            case 0: break
+            case Parser.open:
+                parens += 1
+            case Parser.close:
+                parens -= 1
+                if parens == 0 { return j }
+            case Parser.openBrace:
+                braces += 1
+            case Parser.closeBrace:
+                if braces == 0 { return j }
+                braces -= 1
+            case Parser.semicolon:
+                if braces == 0 {
+                    seen += 1
+                    if seen > semicolons { return j }
                 }
+            default:
+                break
             }
             j += 1
         }
@@ -484,24 +492,22 @@ private struct Parser {
     /// The texts of the arguments of the call whose `(` is at `open`.
     func arguments(open: Int) -> [String] {
         // Bounded, so that calls nested in calls cost no more than linear time each.
-        let close = matchParen(open, within: 4096)
+        let close = matchParen(open, within: 512)
         var result: [String] = []
         var depth = 0
         var start = open + 1
         var j = open + 1
         while j < close, result.count < 16 {
-            let tok = t[j]
-            if tok.kind == .punctuator {
-                switch tok.text {
-                case "(", "[", "{": depth += 1
-                case ")", "]", "}": depth -= 1
-                case ",":
-                    if depth == 0 {
-                        result.append(TokenText.join(t[start..<j], limit: 120))
-                        start = j + 1
-                    }
-                default: break
+            switch p[j] {
+            case 0: break
+            case Parser.open, Parser.openBracket, Parser.openBrace: depth += 1
+            case Parser.close, Parser.closeBracket, Parser.closeBrace: depth -= 1
+            case Parser.comma:
+                if depth == 0 {
+                    result.append(TokenText.join(t[start..<j], limit: 120))
+                    start = j + 1
                 }
+            default: break
             }
             j += 1
         }
