@@ -94,9 +94,10 @@ public struct FunctionIndex: Sendable {
                     k = close + 1
                     statementStart = k
                 } else {
-                    // A struct, union or enum body, or an initialiser: skip it whole; the
-                    // statement it belongs to ends at a later `;`.
+                    // A struct, union or enum body, or an initialiser: skip it whole. No header
+                    // of a definition starts before it (the `;` of its statement would be there).
                     k = plainBlockEnd(tokens, open: k) + 1
+                    statementStart = k
                 }
             default:
                 k += 1
@@ -165,6 +166,9 @@ struct Header {
         "__diag_ignore", "__must_be_array", "__warn_unused_result", "__preserve_most", "__retain",
     ]
 
+    /// Headers longer than this many tokens are not read as definitions.
+    static let maximumLength = 2048
+
     /// Words followed by parentheses that are never a function's name.
     static let notNames: Set<String> = [
         "if", "while", "for", "switch", "return", "do", "else", "sizeof", "typeof", "__typeof__", "__typeof",
@@ -173,8 +177,11 @@ struct Header {
     ]
 
     /// Parses tokens[from..<to] (`to` is the `{`) as a function header, or returns nil.
-    static func parse(_ tokens: [CToken], from: Int, to: Int) -> Header? {
-        guard to > from, tokens[to - 1].isPunctuator(")") else { return nil }
+    static func parse(_ tokens: [CToken], from start: Int, to: Int) -> Header? {
+        guard to > start, tokens[to - 1].isPunctuator(")") else { return nil }
+        // No real header is this long; the bound keeps garbage without `;` from costing
+        // quadratic time (a cut group then fails to balance, and that is no definition).
+        let from = max(start, to - maximumLength)
         // Parenthesised groups at depth 0, and no `=` there (that would be an initialiser).
         var groups: [(open: Int, close: Int)] = []
         var depth = 0

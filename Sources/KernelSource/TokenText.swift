@@ -7,53 +7,75 @@ public enum TokenText {
     /// `mode == MIGRATE_ASYNC`, `mapping->a_ops->migrate_folio`, `&folio->lru`.
     public static func join<C: Collection>(_ tokens: C, limit: Int = maximumLength) -> String where C.Element == CToken {
         var out = ""
+        var length = 0  // in characters, kept as we go: String.count is linear
         var previous: CToken?
         var previousWasUnary = false
         for token in tokens {
             if let p = previous, needsSpace(between: p, and: token, previousWasUnary: previousWasUnary) {
                 out += " "
+                length += 1
             }
             let unary = isUnaryContext(token, after: previous, previousWasUnary: previousWasUnary)
             out += token.text
+            length += token.text.utf8.count  // bytes: O(1), and only the bound needs it
             previousWasUnary = unary
             previous = token
-            if out.count > limit {
+            if length > limit {
                 return String(out.prefix(limit)) + "…"
             }
         }
         return out
     }
 
-    private static let noSpaceAfter: Set<String> = ["(", "[", "!", "~", ".", "->", "++", "--"]
-    private static let noSpaceBefore: Set<String> = [")", "]", ",", ";", ".", "->", "++", "--"]
+    /// A punctuator's bytes packed in an integer (they are at most three), for cheap comparisons.
+    @inline(__always)
+    static func code(_ s: String) -> UInt32 {
+        var k: UInt32 = 0
+        var count = 0
+        for b in s.utf8 {
+            count += 1
+            if count > 3 { return 0 }
+            k = k << 8 | UInt32(b)
+        }
+        return k
+    }
+
+    private static let noSpaceAfter: Set<UInt32> = Set(["(", "[", "!", "~", ".", "->", "++", "--"].map(code))
+    private static let noSpaceBefore: Set<UInt32> = Set([")", "]", ",", ";", ".", "->", "++", "--"].map(code))
+    private static let prefixOperators: Set<UInt32> = Set(["*", "&", "-", "+", "!", "~"].map(code))
+    private static let closers: Set<UInt32> = Set([")", "]", "++", "--"].map(code))
+    private static let open = code("("), openBracket = code("["), close = code(")"), closeBracket = code("]")
 
     /// Whether `token` is a prefix operator here (`*p`, `&x`, `-1`, `!x`).
     private static func isUnaryContext(_ token: CToken, after previous: CToken?, previousWasUnary: Bool) -> Bool {
-        guard token.kind == .punctuator, ["*", "&", "-", "+", "!", "~"].contains(token.text) else { return false }
+        guard token.kind == .punctuator, prefixOperators.contains(code(token.text)) else { return false }
         guard let p = previous else { return true }
-        if p.kind == .punctuator {
-            return ![")", "]", "++", "--"].contains(p.text)
-        }
-        return p.kind == .identifier && ["return", "sizeof", "case"].contains(p.text)
+        if p.kind == .punctuator { return !closers.contains(code(p.text)) }
+        return p.kind == .identifier && (p.text == "return" || p.text == "sizeof" || p.text == "case")
     }
 
     private static func needsSpace(between a: CToken, and b: CToken, previousWasUnary: Bool) -> Bool {
+        let ca = a.kind == .punctuator ? code(a.text) : 0
         if a.kind == .punctuator {
-            if noSpaceAfter.contains(a.text) { return false }
+            if noSpaceAfter.contains(ca) { return false }
             if previousWasUnary { return false }
         }
         if b.kind == .punctuator {
-            if noSpaceBefore.contains(b.text) { return false }
+            let cb = code(b.text)
+            if noSpaceBefore.contains(cb) { return false }
             // A call or an index: `f(x)`, `a[i]`, `(*fn)(x)`.
-            if b.text == "(" || b.text == "[" {
-                return !(a.kind == .identifier && !controlKeywords.contains(a.text)) && !(a.kind == .punctuator && (a.text == ")" || a.text == "]"))
+            if cb == open || cb == openBracket {
+                if a.kind == .identifier { return isControlKeyword(a.text) }
+                return !(a.kind == .punctuator && (ca == close || ca == closeBracket))
             }
         }
         return true
     }
 
     /// Keywords followed by a parenthesised expression that read better with a space.
-    static let controlKeywords: Set<String> = ["if", "while", "for", "switch", "return", "case"]
+    static func isControlKeyword(_ s: String) -> Bool {
+        s == "if" || s == "while" || s == "for" || s == "switch" || s == "return" || s == "case"
+    }
 
     /// Negates a condition's text for "this holds below" reports: `a == b` gives `a != b`, `!x`
     /// gives `x`, a single comparison is flipped (`<` gives `>=`), anything else gives `!(…)`.
