@@ -32,50 +32,80 @@ public struct FunctionLockDiff: Sendable {
     }
 }
 
+/// How operations of the two trees are paired.
+public enum LockDiffMatching: Sendable, Hashable {
+    /// By the function path from the start and the callee: a refactoring that changes the
+    /// path (a new helper in between) shows as removed and added.
+    case path
+    /// By the function holding the operation and the callee, whatever the path: each call site
+    /// counts once (the first path the walk found is kept for reports). Loops are then those at
+    /// the operation itself.
+    case site
+}
+
 /// Compares the lock operations a function reaches in two trees (before and after a patch).
 ///
-/// Operations are matched by their key, the function path from the start and the callee
-/// (`migrate_pages -> migrate_pages_batch -> try_split_folio -> folio_lock`), never by line, so
-/// that code moving within a file is no change. When a key occurs several times (several
+/// Operations are matched by their key, never by line, so that code moving within a file is no
+/// change: with `.path` matching (the default), the function path from the start and the callee
+/// (`migrate_pages -> migrate_pages_batch -> try_split_folio -> folio_lock`); with `.site`, the
+/// function holding the operation and the callee. When a key occurs several times (several
 /// `folio_lock`s in one function), identical surroundings are paired first, the rest in source
-/// order. Paired operations whose conditions (at the operation), loop nesting (anywhere on the
-/// path) or object differ are `changed`.
+/// order. Paired operations whose conditions (at the operation), loop nesting or object differ
+/// are `changed`; `ignoringGuards` leaves out the conditions that come from early exits
+/// (`if (!dst) return -ENOMEM;`), which change with unrelated code above an operation.
 public enum LockDiff {
     public static func compare(
-        function: String, before: KernelSourceSet, after: KernelSourceSet, options: ReachabilityOptions = ReachabilityOptions()
+        function: String, before: KernelSourceSet, after: KernelSourceSet, options: ReachabilityOptions = ReachabilityOptions(),
+        matching: LockDiffMatching = .path, ignoringGuards: Bool = false
     ) -> FunctionLockDiff {
         let b = Reachability.lockOperations(from: function, in: before, options: options)
         let a = Reachability.lockOperations(from: function, in: after, options: options)
-        return compare(function: function, before: b, after: a)
+        return compare(function: function, before: b, after: a, matching: matching, ignoringGuards: ignoringGuards)
     }
 
     /// Compares two walks' results.
-    public static func compare(function: String, before: ReachabilityResult, after: ReachabilityResult) -> FunctionLockDiff {
+    public static func compare(
+        function: String, before: ReachabilityResult, after: ReachabilityResult, matching: LockDiffMatching = .path,
+        ignoringGuards: Bool = false
+    ) -> FunctionLockDiff {
+        func key(_ op: ReachedLockOperation) -> String {
+            matching == .path ? op.key : "\(op.function) : \(op.operation.call.callee)"
+        }
+        func operations(_ result: ReachabilityResult) -> [ReachedLockOperation] {
+            guard matching == .site else { return result.operations }
+            var seen: Set<String> = []
+            return result.operations.filter { seen.insert("\($0.file):\($0.line):\($0.operation.call.callee)").inserted }
+        }
+        func differences(_ a: ReachedLockOperation, _ b: ReachedLockOperation) -> [String] {
+            LockDiff.differences(a, b, loopsAlongPath: matching == .path, ignoringGuards: ignoringGuards)
+        }
         var beforeByKey: [String: [ReachedLockOperation]] = [:]
         var keys: [String] = []
-        for op in before.operations {
-            if beforeByKey[op.key] == nil { keys.append(op.key) }
-            beforeByKey[op.key, default: []].append(op)
+        for op in operations(before) {
+            let k = key(op)
+            if beforeByKey[k] == nil { keys.append(k) }
+            beforeByKey[k, default: []].append(op)
         }
         var afterByKey: [String: [ReachedLockOperation]] = [:]
-        for op in after.operations {
-            if afterByKey[op.key] == nil, beforeByKey[op.key] == nil { keys.append(op.key) }
-            afterByKey[op.key, default: []].append(op)
+        for op in operations(after) {
+            let k = key(op)
+            if afterByKey[k] == nil, beforeByKey[k] == nil { keys.append(k) }
+            afterByKey[k, default: []].append(op)
         }
         var added: [ReachedLockOperation] = []
         var removed: [ReachedLockOperation] = []
         var changed: [ChangedLockOperation] = []
-        for key in keys {
-            var olds = (beforeByKey[key] ?? []).sorted { ($0.file, $0.line) < ($1.file, $1.line) }
-            var news = (afterByKey[key] ?? []).sorted { ($0.file, $0.line) < ($1.file, $1.line) }
+        for k in keys {
+            var olds = (beforeByKey[k] ?? []).sorted { ($0.file, $0.line) < ($1.file, $1.line) }
+            var news = (afterByKey[k] ?? []).sorted { ($0.file, $0.line) < ($1.file, $1.line) }
             // Identical surroundings first.
-            var k = 0
-            while k < olds.count {
-                if let m = news.firstIndex(where: { differences(olds[k], $0).isEmpty }) {
+            var i = 0
+            while i < olds.count {
+                if let m = news.firstIndex(where: { differences(olds[i], $0).isEmpty }) {
                     news.remove(at: m)
-                    olds.remove(at: k)
+                    olds.remove(at: i)
                 } else {
-                    k += 1
+                    i += 1
                 }
             }
             // Then in source order.
@@ -89,14 +119,21 @@ public enum LockDiff {
         return FunctionLockDiff(function: function, before: before, after: after, added: added, removed: removed, changed: changed)
     }
 
-    static func differences(_ a: ReachedLockOperation, _ b: ReachedLockOperation) -> [String] {
+    static func differences(
+        _ a: ReachedLockOperation, _ b: ReachedLockOperation, loopsAlongPath: Bool, ignoringGuards: Bool
+    ) -> [String] {
         var result: [String] = []
-        let ca = a.conditions.map(\.description), cb = b.conditions.map(\.description)
+        func shown(_ op: ReachedLockOperation) -> [String] {
+            op.conditions.filter { !ignoringGuards || $0.kind != .guardFalse }.map(\.description)
+        }
+        let ca = shown(a), cb = shown(b)
         if ca != cb {
             result.append("conditions: \(list(ca)) → \(list(cb))")
         }
-        if a.inLoopAnywhere != b.inLoopAnywhere {
-            result.append(b.inLoopAnywhere ? "now in a loop" : "no longer in a loop")
+        let la = loopsAlongPath ? a.inLoopAnywhere : a.operation.call.inLoop
+        let lb = loopsAlongPath ? b.inLoopAnywhere : b.operation.call.inLoop
+        if la != lb {
+            result.append(lb ? "now in a loop" : "no longer in a loop")
         }
         if a.operation.object != b.operation.object {
             result.append("object: \(a.operation.object ?? "(none)") → \(b.operation.object ?? "(none)")")

@@ -62,8 +62,12 @@ struct KernelTreeTests {
         var options = ReachabilityOptions()
         options.includeSecondary = false
         let diff = LockDiff.compare(function: "migrate_pages", before: before, after: after, options: options)
-        print("[kernel] diff of migrate_pages, \(diff.before.operations.count) → \(diff.after.operations.count) primary operations:")
+        print("[kernel] diff of migrate_pages by path, \(diff.before.operations.count) → \(diff.after.operations.count) primary operations:")
         for line in diff.lines { print("[kernel]   \(line)") }
         #expect(!diff.after.operations.isEmpty)
+        let bySite = LockDiff.compare(
+            function: "migrate_pages", before: before, after: after, options: options, matching: .site, ignoringGuards: true)
+        print("[kernel] diff of migrate_pages by site, guards left out:")
+        for line in bySite.lines { print("[kernel]   \(line)") }
     }
 }

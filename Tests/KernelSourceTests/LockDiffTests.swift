@@ -53,6 +53,27 @@ struct LockDiffTests {
         #expect(Self.diff.lines.count == 4)
     }
 
+    @Test("matching by site: a helper moved under a new one is no change; guards can be left out")
+    func siteMatching() {
+        let before = KernelSourceSet(sources: [(path: "a.c", text: """
+            static void helper(struct folio *f) { folio_lock(f); }
+            void start(struct folio *f) { helper(f); }
+            """)])
+        let after = KernelSourceSet(sources: [(path: "a.c", text: """
+            static void helper(struct folio *f) { if (!f) return; folio_lock(f); }
+            static void middle(struct folio *f) { helper(f); }
+            void start(struct folio *f) { middle(f); }
+            """)])
+        let byPath = LockDiff.compare(function: "start", before: before, after: after)
+        #expect(byPath.removed.map(\.key) == ["start -> helper -> folio_lock"])
+        #expect(byPath.added.map(\.key) == ["start -> middle -> helper -> folio_lock"])
+        let bySite = LockDiff.compare(function: "start", before: before, after: after, matching: .site)
+        #expect(bySite.added.isEmpty && bySite.removed.isEmpty)
+        #expect(bySite.changed.map(\.differences) == [["conditions: (none) → f (else return)"]])
+        let quiet = LockDiff.compare(function: "start", before: before, after: after, matching: .site, ignoringGuards: true)
+        #expect(quiet.isEmpty)
+    }
+
     @Test("a tree compared with itself has no differences")
     func identity() {
         let same = LockDiff.compare(function: "migrate_pages", before: Fixture.tree("after"), after: Fixture.tree("after"))
