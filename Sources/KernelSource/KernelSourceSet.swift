@@ -96,13 +96,19 @@ public struct KernelSourceSet: Sendable {
         (bodyIndex[name] ?? []).map { bodies[$0] }
     }
 
-    /// The bodies a direct call to `name` from a function in `callerFile` may run: the
-    /// definitions in the caller's own file if there are any; otherwise those in headers and the
-    /// non-static ones elsewhere (a static function of another `.c` file is not reachable).
+    /// The bodies a direct call to `name` from a function in `callerFile` may run.
+    ///
+    /// From a `.c` file, its own definitions if it has any. Otherwise, and always from a
+    /// header, every visible one: the caller file's own, the non-static ones, and those of
+    /// headers (a static function of another `.c` file is not reachable). A header's own
+    /// definition is often the stub of a configuration (`#else static inline … { return 0; }`)
+    /// while the real function lives in a `.c` file: both are followed.
     public func callTargets(of name: String, from callerFile: String) -> [FunctionBody] {
         let all = bodies(named: name)
-        let local = all.filter { $0.function.file == callerFile }
-        if !local.isEmpty { return local }
-        return all.filter { !$0.function.isStatic || $0.function.file.hasSuffix(".h") }
+        if !callerFile.hasSuffix(".h") {
+            let local = all.filter { $0.function.file == callerFile }
+            if !local.isEmpty { return local }
+        }
+        return all.filter { $0.function.file == callerFile || !$0.function.isStatic || $0.function.file.hasSuffix(".h") }
     }
 }

@@ -129,4 +129,22 @@ struct ReachabilityTests {
         let result = Reachability.lockOperations(from: "start", in: set)
         #expect(result.operations.map(\.key) == ["start -> helper -> folio_lock"])
     }
+
+    @Test("from a header, a configuration's stub and the real function in a .c file are both followed")
+    func headerStubs() {
+        let set = KernelSourceSet(sources: [
+            (path: "include/split.h", text: """
+                #ifdef CONFIG_THP
+                int split_real(struct folio *folio);
+                #else
+                static inline int split_real(struct folio *folio) { return 0; }
+                #endif
+                static inline int split_wrapper(struct folio *folio) { return split_real(folio); }
+                """),
+            (path: "mm/split.c", text: "int split_real(struct folio *folio) { folio_unlock(folio); return 0; }"),
+            (path: "mm/user.c", text: "void start(struct folio *f) { split_wrapper(f); }"),
+        ])
+        let result = Reachability.lockOperations(from: "start", in: set)
+        #expect(result.operations.map(\.description) == ["start -> split_wrapper -> split_real -> folio_unlock @ mm/split.c:1"])
+    }
 }
