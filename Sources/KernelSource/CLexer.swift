@@ -22,6 +22,9 @@ public struct LexedSource: Sendable {
     public let notes: [LexerNote]
     /// False when the input was larger than the limit and was not read at all.
     public let complete: Bool
+    /// Function-like macros whose replacement starts with a call, in file order (kept only
+    /// from live code: not from `#if 0` blocks).
+    public let macroAliases: [MacroAlias]
 }
 
 /// A tolerant lexer for kernel C: no preprocessor, no compiler, bytes in, tokens out.
@@ -56,13 +59,14 @@ public enum CLexer {
             return LexedSource(
                 tokens: [], lineCount: 0,
                 notes: [LexerNote(line: 0, message: "input of \(bytes.count) bytes is over the limit of \(limit) bytes; not read")],
-                complete: false)
+                complete: false, macroAliases: [])
         }
         var scanner = Scanner(bytes: bytes)
         scanner.run()
         var notes = scanner.notes
         let tokens = ConditionalBranches.reconcile(scanner.tokens, notes: &notes)
-        return LexedSource(tokens: tokens, lineCount: scanner.lineCount, notes: notes, complete: true)
+        return LexedSource(
+            tokens: tokens, lineCount: scanner.lineCount, notes: notes, complete: true, macroAliases: scanner.macroAliases)
     }
 }
 
@@ -113,6 +117,7 @@ private struct Scanner {
     var tokens: [CToken] = []
     var notes: [LexerNote] = []
     var groups: [OpenGroup] = []
+    var macroAliases: [MacroAlias] = []
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -307,8 +312,11 @@ private struct Scanner {
         let nameStart = i
         while i < bytes.count, Byte.isIdentifierByte(bytes[i]) { i += 1 }
         let name = String(decoding: bytes[nameStart..<i], as: UTF8.self)
+        let restStart = i
         let rest = skipDirectiveRest()
         switch name {
+        case "define":
+            if let alias = MacroAlias.parse(bytes[restStart..<i], line: directiveLine) { macroAliases.append(alias) }
         case "if", "ifdef", "ifndef":
             let condition = name == "if" ? rest : ""
             if condition == "0" || condition == "(0)" {

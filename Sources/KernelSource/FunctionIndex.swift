@@ -25,6 +25,9 @@ public struct FunctionDefinition: Sendable {
     /// False when the closing brace was never found (the body runs to the end of the input) or
     /// was inferred from a `}` in column 1 while braces were still open.
     public let bodyComplete: Bool
+    /// True for a function-like macro read as a function (see `MacroAlias`): its body is the
+    /// one call its replacement starts with, and it has no tokens.
+    public var isMacro: Bool = false
 
     /// `file:firstLine-lastLine`.
     public var location: String { "\(file):\(firstLine)-\(lastLine)" }

@@ -30,6 +30,9 @@ public struct KernelSourceSet: Sendable {
     /// The body of each definition of `index.definitions`, at the same position.
     public let bodies: [FunctionBody]
     private let bodyIndex: [String: [Int]]
+    /// Function-like macros that start with a call (`MacroAlias`), read as functions whose
+    /// body is that call; followed only when no function of the name is defined.
+    public let macroBodies: [String: [FunctionBody]]
 
     /// Reads `paths` (relative to `root`).
     public init(root: String, paths: [String]) {
@@ -86,6 +89,22 @@ public struct KernelSourceSet: Sendable {
         var bodyIndex: [String: [Int]] = [:]
         for (k, d) in index.definitions.enumerated() { bodyIndex[d.name, default: []].append(k) }
         self.bodyIndex = bodyIndex
+        var macroBodies: [String: [FunctionBody]] = [:]
+        for file in files {
+            for alias in file.lexed.macroAliases {
+                let none: ArraySlice<CToken> = []
+                let definition = FunctionDefinition(
+                    name: alias.name, file: file.path, firstLine: alias.line, lastLine: alias.line, nameLine: alias.line,
+                    isStatic: false, isInline: true, parameters: alias.parameters, headerTokens: none, bodyTokens: none,
+                    bodyComplete: true, isMacro: true)
+                let call = CallSite(
+                    callee: alias.target, isIndirect: false, receiver: nil, arguments: alias.arguments, line: alias.line,
+                    loops: [], conditions: [], inControllingExpression: false)
+                macroBodies[alias.name, default: []].append(
+                    FunctionBody(function: definition, calls: [call], labels: [], truncatedNesting: false))
+            }
+        }
+        self.macroBodies = macroBodies
     }
 
     /// The file at `path`, if it was read.
@@ -103,12 +122,16 @@ public struct KernelSourceSet: Sendable {
     /// headers (a static function of another `.c` file is not reachable). A header's own
     /// definition is often the stub of a configuration (`#else static inline … { return 0; }`)
     /// while the real function lives in a `.c` file: both are followed.
+    ///
+    /// When no function of that name is visible, a function-like macro of that name that
+    /// starts with a call is (`macroBodies`).
     public func callTargets(of name: String, from callerFile: String) -> [FunctionBody] {
         let all = bodies(named: name)
         if !callerFile.hasSuffix(".h") {
             let local = all.filter { $0.function.file == callerFile }
             if !local.isEmpty { return local }
         }
-        return all.filter { $0.function.file == callerFile || !$0.function.isStatic || $0.function.file.hasSuffix(".h") }
+        let visible = all.filter { $0.function.file == callerFile || !$0.function.isStatic || $0.function.file.hasSuffix(".h") }
+        return visible.isEmpty ? macroBodies[name] ?? [] : visible
     }
 }

@@ -110,6 +110,32 @@ struct LexerTests {
         #expect(s.tokens.map(\.line) == [1, 1, 2, 2])
     }
 
+    @Test("function-like macros that start with a call are kept as aliases; other macros are not")
+    func macroAliases() {
+        let s = CLexer.lex("""
+        #define split_folio_to_list(f, l) split_folio_to_list_to_order(f, l, 0)
+        #define NR_PAGES 10
+        #define lock_two(a, b) do { folio_lock(a); folio_lock(b); } while (0)
+        #define wrapped(x) \\
+        \tinner_call((x)->folio, \\
+        \t\t   GFP_KERNEL)
+        #if 0
+        #define dead_alias(x) folio_lock(x)
+        #endif
+        #define spaced (x) not_a_function_like_macro(x)
+        code_after(1);
+        """)
+        #expect(s.macroAliases.map(\.name) == ["split_folio_to_list", "wrapped"])
+        #expect(s.macroAliases.first?.target == "split_folio_to_list_to_order")
+        #expect(s.macroAliases.first?.parameters == ["f", "l"])
+        #expect(s.macroAliases.first?.arguments == ["f", "l", "0"])
+        #expect(s.macroAliases.last?.arguments == ["(x)->folio", "GFP_KERNEL"])
+        #expect(s.macroAliases.last?.line == 4)
+        #expect(s.tokens.map(\.text) == ["code_after", "(", "1", ")", ";"])
+        #expect(s.tokens.first?.line == 11)
+        #expect(lexed.macroAliases.isEmpty)  // lexer.c's macros are statements and constants
+    }
+
     @Test("an input over the size limit is refused with a note, not read")
     func sizeLimit() {
         let s = CLexer.lex(Array(repeating: UInt8(ascii: "a"), count: 11), limit: 10)

@@ -130,6 +130,21 @@ struct ReachabilityTests {
         #expect(result.operations.map(\.key) == ["start -> helper -> folio_lock"])
     }
 
+    @Test("a call to a function-like macro is followed to the call it starts with")
+    func macroAlias() {
+        let set = KernelSourceSet(sources: [
+            (path: "include/huge.h", text: "#define split_folio_to_list(f, l) split_folio_to_list_to_order(f, l, 0)\n"),
+            (path: "mm/huge.c", text: "int split_folio_to_list_to_order(struct folio *f, struct list_head *l, int o)\n{\n\tfolio_lock(f);\n}\n"),
+            (path: "mm/user.c", text: "void start(struct folio *f) { split_folio_to_list(f, NULL); }"),
+        ])
+        let result = Reachability.lockOperations(from: "start", in: set)
+        #expect(result.operations.map(\.description) == [
+            "start -> split_folio_to_list -> split_folio_to_list_to_order -> folio_lock @ mm/huge.c:3",
+        ])
+        #expect(result.operations.first?.path.map(\.file) == ["mm/user.c", "include/huge.h"])
+        #expect(set.macroBodies["split_folio_to_list"]?.first?.function.isMacro == true)
+    }
+
     @Test("from a header, a configuration's stub and the real function in a .c file are both followed")
     func headerStubs() {
         let set = KernelSourceSet(sources: [
