@@ -274,3 +274,14 @@ extension LockOperationSpec {
         self.init(match, kind, action, object: object, secondary: true, why: why)
     }
 }
+
+extension FunctionBody {
+    /// The lock operations made directly in this body (not in the functions it calls), in
+    /// source order: what an audit holds against a model function's own steps.
+    public func lockOperations(using catalogue: LockCatalogue = .kernel, includeSecondary: Bool = true) -> [LockOperation] {
+        calls.compactMap { call in
+            guard let op = catalogue.operation(for: call), includeSecondary || !op.spec.secondary else { return nil }
+            return op
+        }
+    }
+}

@@ -63,6 +63,14 @@ struct CatalogueTests {
         }
     }
 
+    @Test("a body's own lock operations, in source order, secondary ones optional")
+    func bodyOperations() throws {
+        let body = try #require(Fixture.body("__buffer_migrate_folio", in: "before/fs/buffer.c"))
+        #expect(body.lockOperations().map(\.description) == ["spin_lock(&mapping->i_private_lock)",
+                                                             "spin_unlock(&mapping->i_private_lock)", "unlock_buffer(bh)"])
+        #expect(body.lockOperations(includeSecondary: false).map(\.call.line) == [Fixture.line("buf-unlock-all", in: "before/fs/buffer.c")])
+    }
+
     @Test("an operation names its object; indirect calls are never operations; the table extends")
     func operations() throws {
         let calls = BodyReader.calls(in: CLexer.lex("folio_lock(src); ops->folio_lock(x); my_lock(&m->lock);").tokens)

@@ -81,7 +81,7 @@ recheck_buffers:
 unlock_buffers:
 	bh = head;
 	do {
-		unlock_buffer(bh);
+		unlock_buffer(bh);	/* M:buf-unlock-all */
 		bh = bh->b_this_page;
 	} while (bh != head);
 
