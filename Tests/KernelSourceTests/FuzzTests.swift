@@ -140,9 +140,11 @@ struct FuzzTests {
         for input in inputs {
             let one = Date()
             Self.check(Array(input.utf8))
-            #expect(Date().timeIntervalSince(one) < 20, "input starting \(input.prefix(20)) took too long")
+            // Each takes about a second on an idle machine; quadratic work would take hours.
+            // The bounds are loose so that a loaded CI machine does not fail them.
+            #expect(Date().timeIntervalSince(one) < 60, "input starting \(input.prefix(20)) took too long")
         }
-        #expect(Date().timeIntervalSince(start) < 60)
+        #expect(Date().timeIntervalSince(start) < 300)
         // The last input's functions are all found.
         let many = FunctionIndex.find(in: CLexer.lex(inputs.last!), file: "many.c")
         #expect(many.count == 20_000)
