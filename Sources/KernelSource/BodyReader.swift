@@ -129,12 +129,15 @@ private struct Parser {
             }
         }
         guard !labelIndex.isEmpty else { return }
+        // One region per label, to its last backward goto.
+        var lastGoto: [String: Int] = [:]
         for j in 0..<n where t[j].isIdentifier("goto") && j + 1 < n && t[j + 1].kind == .identifier {
             let name = t[j + 1].text
-            if let l = labelIndex[name], l < j {
-                guard gotoLoops.count < 256 else { break }
-                gotoLoops.append((l...j, LoopContext(kind: .backwardGoto, text: "\(name): … goto \(name)", line: t[l].line)))
-            }
+            if let l = labelIndex[name], l < j { lastGoto[name] = j }
+        }
+        for (name, j) in lastGoto.sorted(by: { $0.value < $1.value }).prefix(256) {
+            let l = labelIndex[name] ?? 0
+            gotoLoops.append((l...j, LoopContext(kind: .backwardGoto, text: "\(name): … goto \(name)", line: t[l].line)))
         }
         // Nearest first: the innermost (latest-starting) region first.
         gotoLoops.sort { $0.range.lowerBound > $1.range.lowerBound }

@@ -78,6 +78,9 @@ struct BodyReaderTests {
         let retry = try #require(body.call("lock_buffer", at: line("goto-loop")))
         #expect(retry.loops.map(\.kind) == [.backwardGoto])
         #expect(retry.loops.first?.text == "retry: … goto retry")
+        // Two gotos back to one label make one loop.
+        let twice = BodyReader.calls(in: CLexer.lex("again: lock_buffer(b); if (x) goto again; if (y) goto again;").tokens)
+        #expect(twice.first?.loops.count == 1)
         let member = try #require(body.call("dirty_folio", at: line("member-call")))
         #expect(member.isIndirect && member.receiver == "ops")
         #expect(!member.inLoop)
