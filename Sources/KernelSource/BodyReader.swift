@@ -63,6 +63,14 @@ private struct Context {
     }
 }
 
+/// A group of case labels of a switch, and whether its statements leave the function or loop
+/// (by `goto`, `return` or `continue`) rather than falling out of the switch.
+private struct CaseGroup {
+    var labels: [String]
+    var leaves: Bool
+    var jump: String?
+}
+
 /// How a statement ended, for its block.
 private struct Outcome {
     /// It always leaves by a jump (`goto`, `return`, `break`, `continue`).
@@ -109,7 +117,8 @@ private struct Parser {
         findLabelsAndGotoLoops()
         // The body's own braces are already gone: its statements are a list up to the end.
         while k < n {
-            _ = parseStatementList(Context(), switchOn: nil)
+            var ignored: [CaseGroup] = []
+            _ = parseStatementList(Context(), switchOn: nil, groups: &ignored)
             if k < n { k += 1 }  // A stray close brace.
         }
     }
@@ -170,8 +179,7 @@ private struct Parser {
                 parseDo(ctx)
                 return .none
             case "switch":
-                parseSwitch(ctx)
-                return .none
+                return parseSwitch(ctx)
             case "return", "goto", "break", "continue":
                 let end = expressionEnd(from: k)
                 recordCalls(k + 1, end, ctx, control: false)
@@ -225,19 +233,28 @@ private struct Parser {
     /// labels then become conditions.
     mutating func parseBlock(_ ctx: Context, switchOn: String?) -> Outcome {
         k += 1
-        let last = parseStatementList(ctx, switchOn: switchOn)
+        var ignored: [CaseGroup] = []
+        let last = parseStatementList(ctx, switchOn: switchOn, groups: &ignored)
         if k < n, t[k].isPunctuator("}") { k += 1 }
         return Outcome(endsInJump: last.endsInJump, jump: last.jump)
     }
 
     /// Reads statements up to a `}` (not consumed) or the end; returns the last one's outcome.
-    /// Guards and case labels apply to the statements after them in the list.
-    mutating func parseStatementList(_ ctx: Context, switchOn: String?) -> Outcome {
+    /// Guards and case labels apply to the statements after them in the list. In a switch's
+    /// block, `groups` receives each group of case labels and whether its statements leave by a
+    /// jump other than `break`.
+    mutating func parseStatementList(_ ctx: Context, switchOn: String?, groups: inout [CaseGroup]) -> Outcome {
         var guards: [Condition] = []
         var caseLabels: [String] = []
         var caseCondition: Condition?
         var lastWasCaseLabel = false
         var last = Outcome.none
+        func closeGroup() {
+            guard !caseLabels.isEmpty else { return }
+            let leaves = last.endsInJump && !(last.jump?.hasPrefix("break") ?? false)
+            groups.append(CaseGroup(labels: caseLabels, leaves: leaves, jump: leaves ? last.jump : nil))
+        }
+        defer { closeGroup() }
         while k < n {
             if t[k].isPunctuator("}") { return last }
             if let switchOn, t[k].isIdentifier("case") || t[k].isIdentifier("default") {
@@ -252,7 +269,10 @@ private struct Parser {
                     text = TokenText.join(t[(k + 1)..<colon])
                     k = colon < n && t[colon].isPunctuator(":") ? colon + 1 : colon
                 }
-                if !lastWasCaseLabel { caseLabels = [] }
+                if !lastWasCaseLabel {
+                    closeGroup()
+                    caseLabels = []
+                }
                 caseLabels.append(text)
                 let all = caseLabels.joined(separator: ", ")
                 caseCondition = Condition(
@@ -349,18 +369,34 @@ private struct Parser {
         }
     }
 
-    mutating func parseSwitch(_ ctx: Context) {
+    /// Reads a switch. When its `default` leaves by a jump (`goto out`, `return`), what follows
+    /// the switch runs only for the cases that fall out of it: that is a guard
+    /// (`case MIGRATE_SYNC in switch (mode) (else goto out)`); when every case leaves, so does
+    /// the switch.
+    mutating func parseSwitch(_ ctx: Context) -> Outcome {
+        let head = t[k]
         k += 1
-        guard k < n, t[k].isPunctuator("(") else { return }
+        guard k < n, t[k].isPunctuator("(") else { return .none }
         let close = matchParen(k)
         let on = TokenText.join(t[(k + 1)..<close])
         recordCalls(k + 1, close, ctx, control: true)
         k = close < n && t[close].isPunctuator(")") ? close + 1 : close
-        if k < n, t[k].isPunctuator("{") {
-            _ = parseBlock(ctx.deeper(), switchOn: on)
-        } else {
+        guard k < n, t[k].isPunctuator("{") else {
             _ = parseStatement(ctx.deeper())
+            return .none
         }
+        k += 1
+        var groups: [CaseGroup] = []
+        _ = parseStatementList(ctx.deeper(), switchOn: on, groups: &groups)
+        if k < n, t[k].isPunctuator("}") { k += 1 }
+        guard groups.contains(where: { $0.leaves && $0.labels.contains("default") }) else { return .none }
+        let staying = groups.filter { !$0.leaves }
+        let jumps = groups.compactMap(\.jump).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        guard !staying.isEmpty else { return Outcome(endsInJump: true, jump: jumps.first) }
+        let labels = staying.flatMap(\.labels).joined(separator: ", ")
+        return Outcome(guardCondition: Condition(
+            kind: .switchCase, text: labels, negatedText: "!(case \(labels))", switchOn: on,
+            jump: jumps.joined(separator: " / "), line: head.line))
     }
 
     /// Too deep: records the calls of one statement (a block, or up to its `;`) without structure.

@@ -8,7 +8,9 @@ public struct Condition: Sendable, Hashable, CustomStringConvertible {
         /// After `if (text) <jump>;` in the same block, with no label in between: reached only
         /// when `text` was false (`jump` says how the other case left).
         case guardFalse = "guard"
-        /// After `case text:` (or `default:`, whose text is `default`) of `switch (switchOn)`.
+        /// After `case text:` (or `default:`, whose text is `default`) of `switch (switchOn)`;
+        /// or, with a `jump`, after a switch whose other cases (`default` among them) left by
+        /// that jump: only the cases in `text` fall out of it.
         case switchCase = "case"
     }
 
@@ -19,7 +21,8 @@ public struct Condition: Sendable, Hashable, CustomStringConvertible {
     public let negatedText: String
     /// For `switchCase`: the switch's expression.
     public let switchOn: String?
-    /// For `guardFalse`: the jump the true case took (`goto out`, `return`, `break`, `continue`).
+    /// For `guardFalse`: the jump the true case took (`goto out`, `return`, `break`, `continue`);
+    /// for a `switchCase` that holds after its switch: the jumps of the other cases.
     public let jump: String?
     /// 1-based line of the `if`, `case` or `default`.
     public let line: Int
@@ -43,7 +46,7 @@ public struct Condition: Sendable, Hashable, CustomStringConvertible {
         case .guardFalse: return "\(negatedText) (else \(jump ?? "jump"))"
         case .switchCase:
             let label = text == "default" ? "default" : "case \(text)"
-            return "\(label) in switch (\(switchOn ?? ""))"
+            return "\(label) in switch (\(switchOn ?? ""))" + (jump.map { " (else \($0))" } ?? "")
         }
     }
 }

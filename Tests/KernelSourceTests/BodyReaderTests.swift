@@ -53,6 +53,20 @@ struct BodyReaderTests {
         #expect(!body.calls.contains { $0.callee == "unlikely" })
     }
 
+    @Test("after a switch whose default jumps, only the cases that break out hold; a switch of jumps always jumps")
+    func switchGuards() throws {
+        let body = try #require(Fixture.body("switch_guards", in: Self.file))
+        #expect(body.call("folio_wait_writeback", at: line("after-switch"))?.conditions.map(\.description) == [
+            "case MIGRATE_SYNC, MIGRATE_SYNC_NO_COPY in switch (mode) (else goto out)", "if (folio_test_writeback(folio))",
+        ])
+        #expect(body.call("folio_lock", at: line("after-leaving-switch"))?.conditions.map(\.description) == [
+            "mode != MIGRATE_ASYNC (else return -EBUSY)",
+        ])
+        #expect(body.call("folio_unlock", at: line("after-open-switch"))?.conditions.map(\.description) == [
+            "mode != MIGRATE_ASYNC (else return -EBUSY)",
+        ])
+    }
+
     @Test("the kernel's own shape: folio_lock under a trylock, past early exits in the function and the block")
     func migrateFolioUnmap() throws {
         let file = "before/mm/migrate.c"

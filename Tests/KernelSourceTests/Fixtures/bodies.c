@@ -101,3 +101,38 @@ static int recurse_a(int n)
 	recurse_a(n - 2);	/* M:a-self */
 	return recurse_b(n) + missing_function(n);	/* M:a-missing */
 }
+
+static int switch_guards(struct folio *folio, enum migrate_mode mode, int reason)
+{
+	int rc = 0;
+
+	if (folio_test_writeback(folio)) {
+		switch (mode) {
+		case MIGRATE_SYNC:
+		case MIGRATE_SYNC_NO_COPY:
+			break;
+		default:
+			rc = -EBUSY;
+			goto out;
+		}
+		folio_wait_writeback(folio);	/* M:after-switch */
+	}
+	if (mode == MIGRATE_ASYNC) {
+		switch (reason) {
+		case MR_COMPACTION:
+			return -EBUSY;
+		default:
+			goto out;
+		}
+	}
+	folio_lock(folio);	/* M:after-leaving-switch */
+	switch (reason) {
+	case MR_SYSCALL:
+		break;
+	default:
+		pr_debug("no guard: the default falls out\n");
+	}
+	folio_unlock(folio);	/* M:after-open-switch */
+out:
+	return rc;
+}
