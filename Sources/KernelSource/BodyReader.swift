@@ -81,6 +81,8 @@ private struct Outcome {
     var guardCondition: Condition?
     /// It was a label: control may arrive here from elsewhere.
     var isLabel = false
+    /// The label's name (not for `case` labels).
+    var label: String?
 
     static let none = Outcome()
 }
@@ -95,6 +97,11 @@ private struct Parser {
     var truncated = false
     /// Backward-goto regions, token index ranges, with their loop description.
     var gotoLoops: [(range: ClosedRange<Int>, loop: LoopContext)] = []
+    /// Labels that some `goto` before them jumps forward to.
+    var forwardTargets: Set<String> = []
+    /// How many such labels were met so far: a statement that met one may be entered in the
+    /// middle, so the guards before it do not hold after it.
+    var forwardTargetsMet = 0
 
     /// What may precede a label: the end of a statement or block, or another label.
     static let beforeLabel: Set<String> = [";", "{", "}", ":"]
@@ -142,7 +149,9 @@ private struct Parser {
         var lastGoto: [String: Int] = [:]
         for j in 0..<n where t[j].isIdentifier("goto") && j + 1 < n && t[j + 1].kind == .identifier {
             let name = t[j + 1].text
-            if let l = labelIndex[name], l < j { lastGoto[name] = j }
+            if let l = labelIndex[name] {
+                if l < j { lastGoto[name] = j } else { forwardTargets.insert(name) }
+            }
         }
         for (name, j) in lastGoto.sorted(by: { $0.value < $1.value }).prefix(256) {
             let l = labelIndex[name] ?? 0
@@ -197,7 +206,7 @@ private struct Parser {
             default:
                 if k + 1 < n, t[k + 1].isPunctuator(":") {
                     k += 2
-                    return Outcome(isLabel: true)
+                    return Outcome(isLabel: true, label: tok.text)
                 }
                 if k + 1 < n, t[k + 1].isPunctuator("(") {
                     let close = matchParen(k + 1)
@@ -249,6 +258,9 @@ private struct Parser {
         var caseCondition: Condition?
         var lastWasCaseLabel = false
         var last = Outcome.none
+        // Past a label that a goto from before jumps to, the guards of enclosing blocks may not
+        // hold either (the goto may come from before them): they are dropped.
+        var outerGuardsHold = true
         func closeGroup() {
             guard !caseLabels.isEmpty else { return }
             let leaves = last.endsInJump && !(last.jump?.hasPrefix("break") ?? false)
@@ -283,12 +295,22 @@ private struct Parser {
                 continue
             }
             var stmt = ctx
-            stmt.conditions = guards.reversed() + (caseCondition.map { [$0] } ?? []) + ctx.conditions
+            let outer = outerGuardsHold ? ctx.conditions : ctx.conditions.filter { $0.kind != .guardFalse }
+            stmt.conditions = guards.reversed() + (caseCondition.map { [$0] } ?? []) + outer
             let before = k
+            let met = forwardTargetsMet
             let outcome = parseStatement(stmt)
-            if outcome.isLabel {
+            if let label = outcome.label, forwardTargets.contains(label) { forwardTargetsMet += 1 }
+            // A case label outside its switch's block is entered from the switch. A label only
+            // reached by later gotos (`retry:`) keeps the guards: they held before those gotos.
+            if outcome.isLabel, outcome.label == nil {
                 guards = []
-            } else {
+            }
+            if forwardTargetsMet > met {
+                guards = []
+                outerGuardsHold = false
+            }
+            if !outcome.isLabel {
                 lastWasCaseLabel = false
             }
             if let g = outcome.guardCondition { guards.append(g) }

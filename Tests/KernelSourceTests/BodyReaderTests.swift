@@ -53,6 +53,40 @@ struct BodyReaderTests {
         #expect(!body.calls.contains { $0.callee == "unlikely" })
     }
 
+    @Test("a label reached by a goto from before drops the guards around it and after it; a retry label keeps them")
+    func labelsAndOuterGuards() {
+        let calls = BodyReader.calls(in: CLexer.lex("""
+            if (a)
+                goto inner;
+            if (!b)
+                return;
+            while (c) {
+                folio_lock(f);
+            inner:
+                folio_unlock(f);
+            }
+            lock_buffer(bh);
+            """).tokens)
+        #expect(calls.map(\.callee) == ["folio_lock", "folio_unlock", "lock_buffer"])
+        #expect(calls[0].conditions.map(\.description) == ["b (else return)", "!a (else goto inner)"])
+        #expect(calls[1].conditions.isEmpty)
+        #expect(calls[2].conditions.isEmpty)  // the goto may have come in through the loop
+        let retry = BodyReader.calls(in: CLexer.lex("""
+            if (!b)
+                return;
+            for (;;) {
+                if (!e)
+                    break;
+            retry:
+                lock_buffer(bh);
+                if (d)
+                    goto retry;
+            }
+            """).tokens)
+        #expect(retry.first?.conditions.map(\.description) == ["e (else break)", "b (else return)"])
+        #expect(retry.first?.loops.map(\.kind) == [.forLoop, .backwardGoto])  // structured loops first
+    }
+
     @Test("after a switch whose default jumps, only the cases that break out hold; a switch of jumps always jumps")
     func switchGuards() throws {
         let body = try #require(Fixture.body("switch_guards", in: Self.file))
