@@ -24,5 +24,14 @@ let package = Package(
             exclude: ["Golden"],
             resources: [.copy("Fixtures")]
         ),
+        // A tolerant reader of kernel C (issue 17): functions, calls, lock operations, reachability.
+        // Self-contained: Foundation only, nothing from LockhuntKit.
+        .target(name: "KernelSource"),
+        .testTarget(
+            name: "KernelSourceTests",
+            dependencies: ["KernelSource"],
+            // Kernel-style C written for the tests, read from the source tree by path.
+            exclude: ["Fixtures"]
+        ),
     ]
 )

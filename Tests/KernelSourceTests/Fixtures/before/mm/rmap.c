@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kernel-style fixture: reverse-map helpers (written for the tests). */
+#include <linux/rmap.h>
+
+void remove_migration_ptes(struct folio *src, struct folio *dst)
+{
+	struct rmap_walk_control rwc = {
+		.rmap_one = remove_migration_pte,
+		.arg = src,
+	};
+
+	rmap_walk(dst, &rwc);
+}
