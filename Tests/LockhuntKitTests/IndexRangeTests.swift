@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import LockhuntKit
+import LockhuntTestSupport
 
 /// The index ranges (Program/IndexRanges.swift) narrow what `A[i]` may name to the elements
 /// the loop around it reaches. The partial-order reduction, the deadlock check and the wait

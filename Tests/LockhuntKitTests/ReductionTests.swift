@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import LockhuntKit
+import LockhuntTestSupport
 
 /// Every reduction keeps every verdict: checked against the unreduced search on the model
 /// library, the semantics fixtures and a few hundred random models.

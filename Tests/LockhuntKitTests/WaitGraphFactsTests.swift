@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import LockhuntKit
+import LockhuntTestSupport
 
 /// The per-thread facts under the wait graph (HeldLocks, ObjectFacts) checked against the state
 /// space, state by state (WaitGraphCheck), and the precision they buy: batches that release

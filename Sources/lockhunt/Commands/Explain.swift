@@ -43,7 +43,7 @@ enum ExplainCommand: Command {
         case .failure(let e): throw UsageError(message: e.message)
         }
         let (model, policy) = pairs[0]
-        let (compiled, errors) = CheckRunner.compile(model: model, policy: policy, params: options.params)
+        let (compiled, errors) = Program.load(model: model, policy: policy, params: options.params)
         guard let program = compiled else {
             Output.err(errors)
             return .error
