@@ -76,9 +76,9 @@ public struct BitAllocator {
     }
 }
 
-/// Bits needed to store values 0...maxValue.
+/// Bits needed to store values 0...maxValue (at least 1). No loop over shifts: `1 << 64` is
+/// 0 in Swift, and a loop up to `maxValue` = Int.max (a local initialised to 2^63 - 1) never
+/// ended.
 public func bitsFor(_ maxValue: Int) -> Int {
-    var bits = 1
-    while (1 << bits) <= maxValue { bits += 1 }
-    return bits
+    maxValue <= 1 ? 1 : Int.bitWidth - maxValue.leadingZeroBitCount
 }

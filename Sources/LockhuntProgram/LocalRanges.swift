@@ -73,7 +73,8 @@ extension Compiler {
         for (slot, r) in range where !unbounded.contains(slot) {
             let signed = r.lowerBound < 0
             // Two's complement holds -2^(w-1) ... 2^(w-1) - 1: the magnitude bits of the larger end, plus the sign.
-            let width = signed ? bitsFor(Int(max(-r.lowerBound - 1, r.upperBound))) + 1 : bitsFor(Int(r.upperBound))
+            // ~lo is -lo - 1 without overflowing for lo = -2^63.
+            let width = signed ? bitsFor(Int(max(~r.lowerBound, r.upperBound))) + 1 : bitsFor(Int(r.upperBound))
             if width < IntRange.bits { widths[slot] = (width, signed) }
         }
         return slotOf.compactMapValues { widths[$0] }
