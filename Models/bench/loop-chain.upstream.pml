@@ -82,8 +82,8 @@
  * model keeps what lockhunt keeps (the constant tests as steps, retry as a count,
  * migrate_pages_sync()'s migrated set and nr_failed) and pan -DNOREDUCE stores exactly
  * lockhunt's --reduce fold states, with one transition more (pan counts its initial one):
- * checked at N = 2 to 8 (docs/BENCH-PROMELA.md). lockhunt --reduce none counts many times
- * more: it interleaves every local instruction too. SPIN's partial-order reduction (no
+ * checked at N = 2, 4, 6 and 8 (docs/BENCH-PROMELA.md). lockhunt --reduce none counts many
+ * times more: it interleaves every local instruction too. SPIN's partial-order reduction (no
  * -DNOREDUCE) can do little here: every lock and flag is a global variable, which it treats
  * as touched by every process, so only the steps on the migrating thread's own variables are
  * reduced. -DCOLLAPSE stores the same states in less memory. For large N pan asks for

@@ -80,8 +80,8 @@
  * this model keeps what lockhunt keeps (retry as a count, the restart counter) and pan
  * -DNOREDUCE stores exactly lockhunt's --reduce fold states (over the whole space: pan -E
  * and lockhunt --all where there is a deadlock), with one transition more (pan counts its
- * initial one): checked at N = 2 to 8 (docs/BENCH-PROMELA.md). lockhunt --reduce none counts
- * many times more: it interleaves every local instruction too. SPIN's partial-order
+ * initial one): checked at N = 2, 4, 6 and 8 (docs/BENCH-PROMELA.md). lockhunt --reduce none
+ * counts many times more: it interleaves every local instruction too. SPIN's partial-order
  * reduction (no -DNOREDUCE) can do little here: every lock and flag is a global variable,
  * which it treats as touched by every process, so only the steps on the migrating thread's
  * own variables are reduced. -DCOLLAPSE stores the same states in less memory. For large N

@@ -81,12 +81,12 @@
  * model keeps what lockhunt keeps (the constant tests as steps, retry as a count,
  * migrate_pages_sync()'s migrated set and nr_failed) and pan -DNOREDUCE stores exactly
  * lockhunt's --reduce fold states, with one transition more (pan counts its initial one):
- * checked at N = 2 to 8 (docs/BENCH-PROMELA.md). lockhunt --reduce none counts many times
- * more: it interleaves every local instruction too. SPIN's partial-order reduction (no
- * -DNOREDUCE) can do little here: every lock and flag is a global variable, which it treats
- * as touched by every process, so only the steps on the migrating thread's own variables are
- * reduced. -DCOLLAPSE stores the same states in less memory. For large N pan asks for
- * -DVECTORSZ (the bit arrays take a byte per element).
+ * checked at N = 2 and 4 (N = 6 takes both tools over a minute) (docs/BENCH-PROMELA.md).
+ * lockhunt --reduce none counts many times more: it interleaves every local instruction too.
+ * SPIN's partial-order reduction (no -DNOREDUCE) can do little here: every lock and flag is
+ * a global variable, which it treats as touched by every process, so only the steps on the
+ * migrating thread's own variables are reduced. -DCOLLAPSE stores the same states in less
+ * memory. For large N pan asks for -DVECTORSZ (the bit arrays take a byte per element).
  */
 
 #ifndef N

@@ -80,12 +80,13 @@
  * this model keeps what lockhunt keeps (retry as a count, the restart counter) and pan
  * -DNOREDUCE stores exactly lockhunt's --reduce fold states (over the whole space: pan -E
  * and lockhunt --all where there is a deadlock), with one transition more (pan counts its
- * initial one): checked at N = 2 to 8 (docs/BENCH-PROMELA.md). lockhunt --reduce none counts
- * many times more: it interleaves every local instruction too. SPIN's partial-order
- * reduction (no -DNOREDUCE) can do little here: every lock and flag is a global variable,
- * which it treats as touched by every process, so only the steps on the migrating thread's
- * own variables are reduced. -DCOLLAPSE stores the same states in less memory. For large N
- * pan asks for -DVECTORSZ (the bit arrays take a byte per element).
+ * initial one): checked at N = 2, 4 and 6 (N = 8 takes both tools over a minute)
+ * (docs/BENCH-PROMELA.md). lockhunt --reduce none counts many times more: it interleaves
+ * every local instruction too. SPIN's partial-order reduction (no -DNOREDUCE) can do little
+ * here: every lock and flag is a global variable, which it treats as touched by every
+ * process, so only the steps on the migrating thread's own variables are reduced. -DCOLLAPSE
+ * stores the same states in less memory. For large N pan asks for -DVECTORSZ (the bit arrays
+ * take a byte per element).
  */
 
 #ifndef N
