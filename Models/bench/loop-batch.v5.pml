@@ -1,0 +1,278 @@
+/*
+ * loop-batch.v5.pml: the benchmark family Models/bench/loop-batch.lh under the policy
+ * v5 (Models/policies/v5.lh, with Models/lib/mm.lh and Models/lib/migrate-move.lh).
+ *
+ * Written by hand, as a SPIN user would model the same code, to mirror loop-batch.lh under
+ * v5 (issue 19). It is not the output of `lockhunt export --promela`, which keeps
+ * lockhunt's compiled program (one do-loop per thread, local code in C). Same verdict as
+ * lockhunt's: deadlock at every N (loop_worker waits for A, held by
+ * kcompactd, which waits for bh, released only by loop_worker).
+ * docs/BENCH-PROMELA.md has the measurements.
+ *
+ *     spin -DN=4 -a loop-batch.v5.pml
+ *     gcc -O2 -DSAFETY -DNOREDUCE -o pan pan.c    # or without -DNOREDUCE, or with -DCOLLAPSE
+ *     ./pan -m10000000
+ *
+ * N is the family's parameter (default 8, as in loop-batch.lh); sizes derive from it as there.
+ *
+ * The family: Hugh Dickins' loop-device hang at real batch sizes. jbd2 locks the buffer head
+ * bh of the /dev/loop0 folio X and submits it (loop_bio_queued = true); the loop worker waits
+ * for it, takes and drops the folio lock of the backing tmpfs folio A, then unlocks bh
+ * (end_buffer_write_sync). kcompactd either migrates [A, F[0..N-1], X] or [X, F[0..N-1], A]
+ * (MIGRATE_SYNC_LIGHT): N + 2 folios, the F[i] other folios of the same tmpfs file.
+ *
+ * The policy: the batched migrate_pages() of Huang Ying's series, v5 (next-20230217): one
+ * migrate_pages_batch(from, MIGRATE_SYNC_LIGHT, NR_MAX_MIGRATE_PAGES_RETRY = 10) that unmaps
+ * (and keeps locked) every folio of the batch, then moves them; passes 0-2 only trylock,
+ * later passes wait in folio_lock() unless a folio is already held (avoid_force_lock), in
+ * which case -EDEADLOCK moves and unlocks what is held and starts over. The move waits in
+ * lock_buffer() (v6.2-v6.4 buffer_migrate_lock_buffers()) while the batch holds its folios.
+ *
+ * How lockhunt's semantics (docs/LANGUAGE.md, "What a step is") are kept:
+ * - A lockhunt step is one visible operation (a lock call, a flag test or change, a read or
+ *   write of a shared variable, a wait_event, an either) and the local code folded after it.
+ *   Here each step is one atomic sequence (a d_step where no jump enters or leaves it): the
+ *   operation first, a blocking one as the guard (atomic { !locked[f] -> locked[f] = 1 }),
+ *   a trylock as if :: !locked[f] -> locked[f] = 1 ... :: else ... fi; then the kernel's
+ *   local code up to the next visible operation, ending in a goto to that operation's
+ *   label. pan stores no state inside an atomic sequence and SPIN removes the gotos, so a
+ *   process rests only in front of a visible operation or at its end, exactly where a
+ *   lockhunt thread rests; there is no dispatch loop. The loops over the batch are the
+ *   counters k and pass, advanced inside the atomic of the step before.
+ * - Violations are assertion violations, checked where lockhunt checks them: folio_unlock()
+ *   or unlock_buffer() of a lock not held, folio_start_writeback() without the folio lock or
+ *   under writeback, folio_end_writeback() without writeback.
+ * - A deadlock is pan's invalid end state. A finished thread rests in a valid end state: at
+ *   the closing brace, or, where a thread can finish in several places, at an end_ label on
+ *   `false`. No process ever terminates (the migrating thread, created last, never does), so
+ *   pan never stores the states of processes being removed. Every thread ends after
+ *   finitely many steps, so a set of threads that can never be woken stays blocked until
+ *   nothing moves: an invalid end state exists exactly when lockhunt finds a deadlock
+ *   (lockhunt reports it as soon as it forms, pan once everything has stopped).
+ *
+ * What is left out, because it cannot change anything in this family (all of it is local
+ * code or a constant in lockhunt's model as well): current->flags is 0 (no PF_MEMALLOC);
+ * folio_has_extra_refs() is false (Models/lib/mm.lh), so folio_migrate_mapping() succeeds;
+ * try_to_migrate(), remove_migration_ptes(), try_to_unmap_flush(), folio_migrate_copy() and
+ * migrate_give_up() do nothing; move_to_new_folio() is resolved per folio from its static
+ * mapping (anon and shmem: migrate_folio(); blkdev: buffer_migrate_folio_norefs() over its
+ * one buffer head), and the return values (nr_failed, rc), which the caller drops, are not
+ * kept. In MIGRATE_SYNC_LIGHT nothing in the move loop returns -EAGAIN here, so it takes one
+ * pass and the cleanup after it finds nothing; and the restart loop's bound (restart <=
+ * len(from)) is never reached, since every restart follows a round that unmapped, then
+ * moved for good, at least one folio.
+ *
+ * Variables (lockhunt's names on the right):
+ *   locked[], wb[]                   PG_locked, PG_writeback of A (0), X (1), F[i] (2 + i)
+ *   bh_locked[0]                     BH_Lock of bh
+ *   loop_bio_queued                  the shared loop_bio_queued
+ *   dir in kcompactd                 the either: 0 for [A, F, X], 1 for [X, F, A]; folio k of
+ *                                    the batch is FOLIO(k)
+ *   k, pass, retry in the migrating thread: the cursor of `for (folio in from)`, the unmap
+ *     loop's pass (force = pass > 2) and the kernel's retry (a flag; a count with
+ *     -DLOCKHUNT_STEPS); avoid and rc_saved: avoid_force_lock and rc_saved == -EDEADLOCK
+ *   done[k], unmapped[k]: the sets done and unmap_folios, by position in the batch
+ *
+ * State counts. pan -DNOREDUCE and lockhunt check --reduce fold both store one state per
+ * combination of the threads' resting points and the values still live there, so the two
+ * counts measure the same thing; pan stops at the first invalid end state, found
+ * depth-first, and lockhunt at the first deadlock, found breadth-first, so the counts to the
+ * verdict differ with the search order. Over the whole space (pan -E, lockhunt --all) this
+ * model stores one fewer (253 against 254 at N = 2, 349 against 350 at N = 4): lockhunt
+ * keeps the restart loop's counter, which tells apart two ways of reaching the same move of
+ * A. With -DLOCKHUNT_STEPS this model keeps what lockhunt keeps (retry as a count, the
+ * restart counter) and pan -DNOREDUCE stores exactly lockhunt's --reduce fold states (over
+ * the whole space: pan -E and lockhunt --all where there is a deadlock), with one transition
+ * more (pan counts its initial one): checked at N = 2, 4, 6 and 8 (docs/BENCH-PROMELA.md).
+ * lockhunt --reduce none counts many times more: it interleaves every local instruction too.
+ * SPIN's partial-order reduction (no -DNOREDUCE) can do little here: every lock and flag is
+ * a global variable, which it treats as touched by every process, so only the steps on the
+ * migrating thread's own variables are reduced. -DCOLLAPSE stores the same states in less
+ * memory. For large N pan asks for -DVECTORSZ (the bit arrays take a byte per element).
+ */
+
+#ifndef N
+#define N 8
+#endif
+
+#if N + 2 > 255
+#define INDEX short	/* a cursor over the folios */
+#else
+#define INDEX byte
+#endif
+
+/* Folios: A is 0, X is 1, F[i] is 2 + i; bh (of X) is buffer head 0. kcompactd's batch is
+ * [A, F[0], ..., F[N-1], X] (dir = 0) or [X, F[0], ..., F[N-1], A] (dir = 1). */
+#define NF        (N + 2)
+#define A         0
+#define X         1
+#define BATCH_MAX (N + 2)
+#define LEN       (N + 2)
+#define FOLIO(k)  ((k) == 0 -> (dir -> X : A) : ((k) == LEN - 1 -> (dir -> A : X) : (k) + 1))
+/* X is blkdev: buffer_migrate_folio_norefs(); A and F are shmem: migrate_folio() */
+#define HAS_BH(k) (FOLIO(k) == X)
+#define BH(k)     0
+#define BH_UPTODATE(k) 1	/* bh is uptodate, and nothing clears it */
+#define FORGET_BATCH() dir = 0	/* from is dead once migrate_pages() returns */
+
+#define NR_MAX_MIGRATE_PAGES_RETRY 10
+
+/*
+ * -DLOCKHUNT_STEPS turns this model into lockhunt's exact state space, for checking the two
+ * against each other (pan -DNOREDUCE then stores what lockhunt check --reduce fold stores):
+ * retry counts, and the restart loop keeps its counter. Neither changes what the threads
+ * can do.
+ */
+#ifdef LOCKHUNT_STEPS
+#define RETRY_AGAIN()		retry++
+#define LH_RESTART_INC()	restart++
+#define LH_RESTART_RESET()	restart = 0
+#else
+#define RETRY_AGAIN()		retry = 1
+#define LH_RESTART_INC()	skip
+#define LH_RESTART_RESET()	skip
+#endif
+
+bit locked[NF];		/* PG_locked */
+bit wb[NF];		/* PG_writeback: never set in this family, tested by migration */
+bit bh_locked[1];	/* BH_Lock of bh */
+bit loop_bio_queued;
+
+/* Kernel rules, as lockhunt checks them: breaking one is an assertion violation. */
+#define folio_unlock(f)          assert(locked[f]); locked[f] = 0
+#define unlock_buffer(b)         assert(bh_locked[b]); bh_locked[b] = 0
+#define folio_start_writeback(f) assert(locked[f] && !wb[f]); wb[f] = 1
+#define folio_end_writeback(f)   assert(wb[f]); wb[f] = 0
+
+/* ---- migrate_pages(from, MIGRATE_SYNC_LIGHT) under v5 (Models/policies/v5.lh) ----
+ * migrate_pages_batch(from, MIGRATE_SYNC_LIGHT, NR_MAX_MIGRATE_PAGES_RETRY): the restart
+ * loop around an unmap loop (force = pass > 2, avoid_force_lock), a move loop and the
+ * cleanup. The helpers below run inside the atomic of the step before them: they are the
+ * kernel's local code up to the next visible operation, and end with a goto to it.
+ *
+ * Two simplifications, both exact for MIGRATE_SYNC_LIGHT on these batches:
+ * - the move loop never sees -EAGAIN (migrate_folio() and the blocking
+ *   buffer_migrate_lock_buffers() of v6.2-v6.4 always succeed here), so it takes one pass
+ *   and the cleanup after it finds nothing;
+ * - the restart loop's bound (restart <= len(from)) is never reached: a restart follows
+ *   -EDEADLOCK, which needs avoid_force_lock, so that round unmapped and then moved at
+ *   least one folio for good; the counter is kept only with -DLOCKHUNT_STEPS.
+ */
+inline v_goto_move() {
+	if :: HAS_BH(k) -> goto v_move_bh :: else -> goto v_move_unlock fi
+}
+/* the end of a round: start over after -EDEADLOCK, else return */
+inline v_round_end() {
+	if
+	:: rc_saved ->	/* "we have unlocked all locked folios, so we can force lock now" */
+		LH_RESTART_INC();
+		rc_saved = 0; avoid = 0; pass = 0; retry = 0; k = 0;
+		do :: k < LEN && done[k] -> k++ :: else -> break od;
+		if :: k < LEN -> goto v_unmap :: else fi
+	:: else
+	fi;
+	k = 0;
+	do :: k < LEN -> done[k] = 0; k++ :: else -> break od;
+	k = 0; avoid = 0; pass = 0; retry = 0; LH_RESTART_RESET(); FORGET_BATCH();
+	goto end_migrated	/* migrate_pages() returns */
+}
+/* move: try_to_unmap_flush(), then migrate_folio_move() of each unmapped folio in order */
+inline v_move_start() {
+	avoid = 0; pass = 0; retry = 0; k = 0;
+	do :: k < LEN && !unmapped[k] -> k++ :: else -> break od;
+	if :: k < LEN -> v_goto_move() :: else fi;
+	v_round_end()
+}
+/* after the unmap of folio k (or its -EAGAIN): the next folio, the next pass, or the move */
+inline v_next_unmap() {
+	k++;
+	do :: k < LEN && (done[k] || unmapped[k]) -> k++ :: else -> break od;
+	if :: k < LEN -> goto v_unmap :: else fi;
+	pass++;
+	if
+	:: pass < NR_MAX_MIGRATE_PAGES_RETRY && retry ->
+		retry = 0; k = 0;
+		do :: k < LEN && (done[k] || unmapped[k]) -> k++ :: else -> break od;
+		goto v_unmap
+	:: else
+	fi;
+	v_move_start()
+}
+
+
+/* jbd2 commit: lock the metadata buffer, submit_bh() */
+active proctype jbd2() {
+	d_step { !bh_locked[0] -> bh_locked[0] = 1 }	/* lock_buffer(bh) */
+	loop_bio_queued = 1
+}
+
+/* the loop worker: lo_write_bvec() -> shmem_write_begin(), then end_buffer_write_sync() */
+active proctype loop_worker() {
+	loop_bio_queued;				/* wait_event(loop_bio_queued) */
+	d_step { !locked[A] -> locked[A] = 1 }		/* folio_lock(A) */
+	d_step { folio_unlock(A) }
+	d_step { unlock_buffer(0) }
+}
+
+/* kcompactd: either migrate_pages([A, F, X], ...) or migrate_pages([X, F, A], ...) */
+active proctype kcompactd() {
+	bit dir;
+	INDEX k;	/* cursor in the batch: for (folio in from) */
+	byte pass;	/* the unmap loop's pass: force = pass > 2 */
+	INDEX retry;	/* the kernel's retry: non-zero, or a count with -DLOCKHUNT_STEPS */
+	bit avoid;	/* avoid_force_lock */
+	bit rc_saved;	/* rc_saved == -EDEADLOCK */
+	bit done[BATCH_MAX], unmapped[BATCH_MAX];	/* the sets, by position */
+#ifdef LOCKHUNT_STEPS
+	INDEX restart;
+#endif
+
+	select (dir : 0 .. 1);				/* either { } or { } */
+
+	/* the first round: k = 0, pass = 0 to start with */
+v_unmap:	/* migrate_folio_unmap(folio k, force = pass > 2, avoid_force_lock): folio_trylock() */
+	atomic {
+		if
+		:: !locked[FOLIO(k)] -> locked[FOLIO(k)] = 1; goto v_unmap_wb
+		:: else
+		fi;
+		if
+		:: pass <= 2 -> RETRY_AGAIN(); v_next_unmap()	/* !force: -EAGAIN */
+		:: pass > 2 && avoid -> rc_saved = 1; v_move_start()	/* -EDEADLOCK: goto move */
+		:: pass > 2 && !avoid	/* force, nothing held: wait for the lock */
+		fi
+	}
+v_lock:	/* folio_lock() */
+	atomic { !locked[FOLIO(k)] -> locked[FOLIO(k)] = 1 }
+v_unmap_wb:	/* folio_test_writeback() */
+	atomic {
+		if
+		:: wb[FOLIO(k)] -> goto v_unmap_busy
+		:: else -> avoid = 1; unmapped[k] = 1	/* MIGRATEPAGE_UNMAP: stays locked */
+		fi;
+		v_next_unmap()
+	}
+v_unmap_busy:	/* -EBUSY (only MIGRATE_SYNC waits for writeback): folio_unlock() */
+	atomic {
+		folio_unlock(FOLIO(k));
+		done[k] = 1;
+		v_next_unmap()
+	}
+v_move_bh:	/* migrate_folio_move() -> move_to_new_folio() -> __buffer_migrate_folio() ->
+		 * buffer_migrate_lock_buffers(), not MIGRATE_ASYNC: lock_buffer() */
+	atomic { !bh_locked[BH(k)] -> bh_locked[BH(k)] = 1 }
+v_move_bh_unlock:	/* folio_migrate_mapping() succeeded: unlock_buffer() */
+	atomic { unlock_buffer(BH(k)) }
+v_move_unlock:	/* MIGRATEPAGE_SUCCESS: remove_migration_ptes(), folio_unlock() */
+	atomic {
+		folio_unlock(FOLIO(k));
+		unmapped[k] = 0;
+		done[k] = 1;
+		k++;
+		do :: k < LEN && !unmapped[k] -> k++ :: else -> break od;
+		if :: k < LEN -> v_goto_move() :: else fi;
+		v_round_end()
+	}
+end_migrated:	/* finished: rests here, a valid end state */
+	false
+}
