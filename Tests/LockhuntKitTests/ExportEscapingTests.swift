@@ -279,7 +279,7 @@ struct ExportEscapingTests {
 
     @Test("only PromelaComment writes comment delimiters into the export")
     func oneCommentWriter() throws {
-        let dir = TestSupport.root + "/Sources/LockhuntKit/Export"
+        let dir = TestSupport.root + "/Sources/LockhuntExport"
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".swift") && $0 != "PromelaComment.swift" }
         #expect(files.count >= 8)
         for file in files {
